@@ -1,0 +1,305 @@
+"""The analytic engine: exact expectations from a :class:`~tether._plan.Plan`.
+
+Pure functions over numpy arrays. For each batch member: part pipelines (time-dependent
+Poisson with paused supplier clocks), expected backorders, fleet availability
+(Sherbrooke, no cannibalisation), software, munitions and service factors, capability.
+Fleets whose tempo counts only available units are stepped day by day.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from tether._engine.factors import munitions_factor, service_factor, software_factor
+from tether._engine.pipeline import Clock, ReturnIndex, clock, return_index, returned
+from tether._engine.poisson import availability_log, ebo
+from tether._plan import KIND_INDEX, ROUTE_KIND, Plan
+
+__all__ = ["EngineOutput", "part_pipelines", "run_analytic", "steady_state"]
+
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+
+#: Cells (parts x days) processed at once; bounds memory to a few hundred MB.
+CHUNK_CELLS = 2_000_000
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True, eq=False)
+class EngineOutput:
+    """Fleet-level arrays, each ``[B, F, T]``."""
+
+    availability: F64
+    backorders: F64
+    software: F64
+    munitions: F64
+    services: F64
+    capability: F64
+    munitions_stock: F64  # [B, M, T]
+
+
+def _per_part_rate(plan: Plan) -> F64:
+    """Failures per day per unit-hour basis: ``Z * rate`` for each part row."""
+    return plan.quantity * plan.failure_rate
+
+
+def _mean_turnaround(plan: Plan) -> F64:
+    return (plan.share * plan.route_time).sum(axis=1)
+
+
+def steady_state(plan: Plan) -> tuple[F64, F64]:
+    """Steady-state pipeline means ``[P]`` and fleet availability ``[F]`` at day-0 tempo.
+
+    For fleets on the 'available' basis the demand depends on availability; the fixed
+    point ``A = Phi(A)`` is found by bisection (``Phi`` is decreasing in ``A``).
+    """
+    zr = _per_part_rate(plan)
+    tbar = _mean_turnaround(plan)
+    f = plan.part_fleet
+    nf = len(plan.fleets)
+
+    def avail(a_fleet: F64) -> tuple[F64, F64]:
+        lam = plan.units[f] * a_fleet[f] * zr * plan.hours[f, 0]
+        m = lam * tbar
+        b = ebo(m, plan.spares)
+        terms = availability_log(b[:, None], plan.units[f], plan.quantity)[:, 0]
+        log_a = np.zeros(nf)
+        np.add.at(log_a, f, terms)
+        return m, np.exp(log_a)
+
+    m, a = avail(np.ones(nf))
+    if plan.available_basis.any():
+        lo, hi = np.zeros(nf), np.ones(nf)
+        for _ in range(60):
+            mid = 0.5 * (lo + hi)
+            _, phi = avail(mid)
+            high = mid > phi
+            hi = np.where(high, mid, hi)
+            lo = np.where(high, lo, mid)
+        a_fix = np.where(plan.available_basis, 0.5 * (lo + hi), 1.0)
+        m, a = avail(a_fix)
+    return m, a
+
+
+def _clocks(plan: Plan, b: int) -> tuple[list[Clock], I64]:
+    """Distinct pipeline clocks of batch member ``b`` and the clock id of each (part, route)."""
+    T = plan.horizon + 1
+    identity = clock(np.ones(T, dtype=np.bool_))
+    clocks = [identity]
+    keys: dict[bytes, int] = {}
+    cid = np.zeros(plan.share.shape, dtype=np.int64)
+    for r, kind in enumerate(ROUTE_KIND):
+        if kind < 0:
+            continue
+        for s in np.unique(plan.route_supplier[:, r]):
+            if s < 0:
+                continue
+            cut = plan.cut[b, s, kind]
+            if not cut.any():
+                continue
+            key = cut.tobytes()
+            if key not in keys:
+                keys[key] = len(clocks)
+                clocks.append(clock(~cut))
+            cid[plan.route_supplier[:, r] == s, r] = keys[key]
+    return clocks, cid
+
+
+def _route_indices(
+    plan: Plan, clocks: list[Clock], cid: I64, rows: I64
+) -> list[tuple[int, I64, ReturnIndex]]:
+    """For parts ``rows``: per (route, clock) group, the part positions and their u*(t)."""
+    out: list[tuple[int, I64, ReturnIndex]] = []
+    for r in range(plan.share.shape[1]):
+        active = plan.share[rows, r] > 0
+        for c in np.unique(cid[rows[active], r]):
+            pos = np.flatnonzero(active & (cid[rows, r] == c))
+            out.append((r, pos, return_index(clocks[c], plan.route_time[rows[pos], r])))
+    return out
+
+
+def _pipeline(
+    plan: Plan, rows: I64, groups: list[tuple[int, I64, ReturnIndex]], cum: F64, lam: F64, lss: F64
+) -> F64:
+    m = np.zeros_like(cum)
+    for r, pos, ri in groups:
+        back = returned(cum[pos], lam[pos], lss[pos], ri)
+        m[pos] += plan.share[rows[pos], r][:, None] * (cum[pos] - back)
+    return m
+
+
+def part_pipelines(plan: Plan, b: int) -> F64:
+    """Mean pipeline ``m[P, T]`` of every part row in batch member ``b`` (fleet basis only;
+    on the 'available' basis, the steady-state availability fixes demand)."""
+    rows = np.arange(len(plan.part_labels))
+    a_ss = _operating_share(plan)
+    lam, lss = _demand(plan, rows, a_ss)
+    cum = _cumulative(lam)
+    clocks, cid = _clocks(plan, b)
+    return _pipeline(plan, rows, _route_indices(plan, clocks, cid, rows), cum, lam, lss)
+
+
+def _operating_share(plan: Plan) -> F64:
+    """Share of each fleet's units operating before day 0: 1 on the 'fleet' basis, the
+    steady-state availability on the 'available' basis."""
+    _, a_ss = steady_state(plan)
+    return np.where(plan.available_basis, a_ss, 1.0)
+
+
+def _demand(plan: Plan, rows: I64, a_fleet: F64) -> tuple[F64, F64]:
+    f = plan.part_fleet[rows]
+    scale = plan.units[f] * a_fleet[f] * _per_part_rate(plan)[rows]
+    return scale[:, None] * plan.hours[f], scale * plan.hours[f, 0]
+
+
+def _cumulative(lam: F64) -> F64:
+    cum = np.zeros_like(lam)
+    np.cumsum(lam[:, :-1], axis=1, out=cum[:, 1:])
+    return cum
+
+
+def _parts_fixed(
+    plan: Plan, b: int, rows: I64, clocks: list[Clock], cid: I64, a_ss: F64
+) -> tuple[F64, F64]:
+    """Fleet sums of log-availability terms and backorders for fleet-basis parts."""
+    nf, T = len(plan.fleets), plan.horizon + 1
+    log_a, bo = np.zeros((nf, T)), np.zeros((nf, T))
+    step = max(1, CHUNK_CELLS // T)
+    for lo in range(0, len(rows), step):
+        chunk = rows[lo : lo + step]
+        lam, lss = _demand(plan, chunk, a_ss)
+        cum = _cumulative(lam)
+        m = _pipeline(plan, chunk, _route_indices(plan, clocks, cid, chunk), cum, lam, lss)
+        back = ebo(m, plan.spares[chunk][:, None])
+        f = plan.part_fleet[chunk]
+        np.add.at(log_a, f, availability_log(back, plan.units[f], plan.quantity[chunk]))
+        np.add.at(bo, f, back)
+    return log_a, bo
+
+
+def _parts_stepped(
+    plan: Plan, rows: I64, clocks: list[Clock], cid: I64, a_ss: F64, log_fixed: F64
+) -> tuple[F64, F64, F64]:
+    """Day-by-day pipelines for parts of 'available'-basis fleets: demand on day ``t``
+    uses the fleet's availability at ``t``."""
+    nf, T = len(plan.fleets), plan.horizon + 1
+    f = plan.part_fleet[rows]
+    groups = _route_indices(plan, clocks, cid, rows)
+    zr = plan.units[f] * _per_part_rate(plan)[rows]
+    lss = zr * a_ss[f] * plan.hours[f, 0]
+    lam = np.zeros((len(rows), T))
+    cum = np.zeros((len(rows), T))
+    log_a, bo = np.zeros((nf, T)), np.zeros((nf, T))
+    avail = np.exp(log_fixed)
+    spares = plan.spares[rows]
+    for t in range(T):
+        m = np.zeros(len(rows))
+        for r, pos, ri in groups:
+            i = ri.idx[:, t]
+            safe = np.maximum(i, 0)
+            back = cum[pos, safe] + ri.frac[:, t] * lam[pos, safe]
+            back = np.where(i >= 0, back, lss[pos] * ri.before[:, t])
+            m[pos] += plan.share[rows[pos], r] * (cum[pos, t] - back)
+        b_t = ebo(m, spares)
+        terms = availability_log(b_t[:, None], plan.units[f], plan.quantity[rows])[:, 0]
+        np.add.at(log_a[:, t], f, terms)
+        np.add.at(bo[:, t], f, b_t)
+        a_t = np.exp(log_a[:, t] + log_fixed[:, t])
+        avail[:, t] = a_t
+        lam[:, t] = zr * a_t[f] * plan.hours[f, t]
+        if t + 1 < T:
+            cum[:, t + 1] = cum[:, t] + lam[:, t]
+    return log_a, bo, avail
+
+
+def run_analytic(plan: Plan, progress: Progress | None = None) -> EngineOutput:
+    """Expected availability, factors and capability for every batch member of ``plan``."""
+    B, nf, T = len(plan.batch), len(plan.fleets), plan.horizon + 1
+    a_ss = _operating_share(plan)
+    stepped = plan.available_basis[plan.part_fleet]
+    fixed_rows = np.flatnonzero(~stepped)
+    step_rows = np.flatnonzero(stepped)
+    shape = (B, nf, T)
+    out = {k: np.ones(shape) for k in ("availability", "software", "munitions", "services")}
+    backorders = np.zeros(shape)
+    stock = np.zeros((B, len(plan.mu_fleet), T))
+    for b in range(B):
+        clocks, cid = _clocks(plan, b)
+        log_a, bo = _parts_fixed(plan, b, fixed_rows, clocks, cid, a_ss)
+        avail = np.exp(log_a)
+        if len(step_rows):
+            _, bo_s, avail = _parts_stepped(plan, step_rows, clocks, cid, a_ss, log_a)
+            bo += bo_s
+        out["availability"][b] = avail
+        backorders[b] = bo
+        out["software"][b] = _software(plan, b)
+        out["munitions"][b], stock[b] = _munitions(plan, b, avail)
+        out["services"][b] = _services(plan, b)
+        if progress is not None:
+            progress(b + 1, B)
+    capability = plan.units[None, :, None] * np.prod(
+        np.stack([out[k] for k in ("availability", "software", "munitions", "services")]), axis=0
+    )
+    return EngineOutput(
+        availability=out["availability"],
+        backorders=backorders,
+        software=out["software"],
+        munitions=out["munitions"],
+        services=out["services"],
+        capability=capability,
+        munitions_stock=stock,
+    )
+
+
+def _fleet_product(values: F64, fleet_of: I64, n_fleets: int, T: int) -> F64:
+    out = np.ones((n_fleets, T))
+    np.multiply.at(out, fleet_of, values)
+    return out
+
+
+def _software(plan: Plan, b: int) -> F64:
+    nf, T = len(plan.fleets), plan.horizon + 1
+    if not len(plan.sw_fleet):
+        return np.ones((nf, T))
+    cut = plan.cut[b, plan.sw_supplier, KIND_INDEX["software"]]
+    f = software_factor(
+        cut, plan.sw_cadence, plan.sw_grace, plan.sw_decline, plan.sw_floor, plan.sw_last_update
+    )
+    return _fleet_product(f, plan.sw_fleet, nf, T)
+
+
+def _munitions(plan: Plan, b: int, avail: F64) -> tuple[F64, F64]:
+    nf, T = len(plan.fleets), plan.horizon + 1
+    if not len(plan.mu_fleet):
+        return np.ones((nf, T)), np.zeros((0, T))
+    fleet = plan.mu_fleet
+    active = np.where(plan.available_basis[fleet][:, None], avail[fleet], 1.0)
+    demand = plan.units[fleet][:, None] * active * plan.mu_use
+    supplied = ~plan.cut[b, plan.rs_supplier, KIND_INDEX["munitions"]]
+    resupply = np.zeros((len(fleet), T))
+    np.add.at(resupply, plan.rs_munition, plan.rs_rate[:, None] * supplied)
+    factor, stock = munitions_factor(plan.mu_stock, demand, resupply)
+    return _fleet_product(factor, fleet, nf, T), stock
+
+
+def _services(plan: Plan, b: int) -> F64:
+    nf, T = len(plan.fleets), plan.horizon + 1
+    if not len(plan.sv_fleet):
+        return np.ones((nf, T))
+    k = KIND_INDEX["services"]
+    has_alt = plan.sv_alt_supplier >= 0
+    alt_cut = plan.cut[b, np.maximum(plan.sv_alt_supplier, 0), k] & has_alt[:, None]
+    f = service_factor(
+        plan.cut[b, plan.sv_supplier, k],
+        plan.sv_factor,
+        alt_cut,
+        has_alt,
+        plan.sv_alt_delay,
+        plan.sv_alt_factor,
+    )
+    return _fleet_product(f, plan.sv_fleet, nf, T)

@@ -1,0 +1,350 @@
+"""The plan: one force and a batch of cutoff sets compiled to dense numpy arrays.
+
+Engines consume only :class:`Plan`; they never see the pydantic model. Batch member 0 is
+by convention the baseline (no cutoffs) when built by :func:`compile_scenario`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from tether._errors import CapacityError, Diagnostic
+from tether._model import KINDS, Cutoff, Document, Force, Scenario, expand_kinds
+
+__all__ = [
+    "KIND_INDEX",
+    "ROUTES",
+    "Plan",
+    "compile_plan",
+    "compile_scenario",
+    "stopped_suppliers",
+]
+
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+B8 = NDArray[np.bool_]
+
+KIND_INDEX = {k: i for i, k in enumerate(KINDS)}
+#: Failure routes, in the order of a plan's route axis, and the kind that pauses each.
+ROUTES: tuple[str, ...] = ("new_buy", "domestic", "supplier_repair")
+ROUTE_KIND: tuple[int, ...] = (KIND_INDEX["spares"], -1, KIND_INDEX["repair"])
+
+#: Default bound on the memory a plan and its engine may use, in bytes.
+DEFAULT_MAX_BYTES = int(os.environ.get("TETHER_MAX_BYTES", str(4 * 2**30)))
+
+
+@dataclass(frozen=True, eq=False)
+class Plan:
+    """Dense arrays for one force over days ``0..horizon`` and ``B`` cutoff sets.
+
+    Axes: ``F`` fleets, ``P`` (fleet, part) rows, ``S`` suppliers, ``K`` kinds (see
+    :data:`tether._model.KINDS`), ``T = horizon + 1`` days, ``R`` = 3 failure routes.
+    ``cut[b, s, k, t]`` is true while supplier ``s`` withholds kind ``k`` during day ``t``.
+    """
+
+    horizon: int
+    batch: tuple[str, ...]
+    fleets: tuple[str, ...]
+    areas: tuple[str, ...]
+    suppliers: tuple[str, ...]
+    part_labels: tuple[str, ...]
+    # fleets
+    units: F64
+    weight: F64
+    area_of: I64
+    available_basis: B8
+    hours: F64  # [F, T] operating hours per unit during day t
+    # parts, sorted by fleet
+    part_fleet: I64
+    quantity: F64
+    failure_rate: F64
+    spares: I64
+    unit_cost: F64
+    share: F64  # [P, R]
+    route_time: F64  # [P, R] days; 0 where the share is 0
+    route_supplier: I64  # [P, R]; -1 for domestic or none
+    # cutoffs
+    cut: B8  # [B, S, K, T]
+    # software
+    sw_fleet: I64
+    sw_supplier: I64
+    sw_cadence: F64
+    sw_grace: F64
+    sw_decline: F64
+    sw_floor: F64
+    sw_last_update: F64  # nan where unknown
+    # munitions
+    mu_fleet: I64
+    mu_use: F64  # [M, T] rounds per unit during day t
+    mu_stock: F64
+    rs_munition: I64
+    rs_supplier: I64
+    rs_rate: F64
+    # services
+    sv_fleet: I64
+    sv_supplier: I64
+    sv_factor: F64
+    sv_alt_supplier: I64
+    sv_alt_delay: F64
+    sv_alt_factor: F64
+    # provenance: per fleet, the assumed parameters its numbers rest on
+    assumptions: tuple[tuple[str, ...], ...] = field(default=())
+
+    @property
+    def days(self) -> I64:
+        return np.arange(self.horizon + 1, dtype=np.int64)
+
+
+def stopped_suppliers(doc: Document, cutoff: Cutoff) -> dict[str, frozenset[str]]:
+    """Suppliers a cutoff stops, each with the kinds it stops.
+
+    A jurisdiction stops every supplier located in it, and every supplier it controls
+    (for the kinds the control edge covers); a stopped supplier stops those it controls,
+    transitively.
+
+    >>> from tether import load_text
+    >>> doc = load_text('''
+    ... suppliers:
+    ...   - {name: raytheon, jurisdiction: US}
+    ...   - {name: mbda-de, jurisdiction: DE, controlled_by: [{by: raytheon, basis: design}]}
+    ...   - {name: diehl, jurisdiction: DE}
+    ... ''')
+    >>> sorted(stopped_suppliers(doc, Cutoff(jurisdiction="US", kinds=["spares"])))
+    ['mbda-de', 'raytheon']
+    """
+    kinds = frozenset(expand_kinds(list(cutoff.kinds)))
+    stopped: dict[str, set[str]] = {s.name: set() for s in doc.suppliers}
+    for s in doc.suppliers:
+        if cutoff.jurisdiction is not None and s.jurisdiction == cutoff.jurisdiction:
+            stopped[s.name] |= kinds
+        if cutoff.supplier == s.name:
+            stopped[s.name] |= kinds
+    changed = True
+    while changed:
+        changed = False
+        for s in doc.suppliers:
+            for c in s.controlled_by:
+                edge = set(expand_kinds(list(c.kinds)))
+                if c.by == cutoff.jurisdiction or c.by == cutoff.supplier:
+                    add = edge & kinds
+                else:
+                    add = edge & stopped.get(c.by, set())
+                if not add <= stopped[s.name]:
+                    stopped[s.name] |= add
+                    changed = True
+    return {name: frozenset(k) for name, k in stopped.items() if k}
+
+
+def _levels_by_day(scenario: Scenario, horizon: int) -> list[str]:
+    if not scenario.tempo:
+        return ["default"] * (horizon + 1)
+    out: list[str] = []
+    phases = scenario.tempo
+    for i, phase in enumerate(phases):
+        end = phases[i + 1].start_day if i + 1 < len(phases) else horizon + 1
+        out.extend([phase.level] * max(0, min(end, horizon + 1) - phase.start_day))
+    return out[: horizon + 1]
+
+
+def _per_day(value: float | dict[str, float], levels: list[str]) -> F64:
+    if isinstance(value, dict):
+        return np.array([value[lv] for lv in levels], dtype=np.float64)
+    return np.full(len(levels), float(value))
+
+
+def _check_size(
+    doc: Document, scenario: Scenario | None, n_batch: int, n_parts: int, max_bytes: int
+) -> None:
+    n_fleets = sum(len(f.fleets) for f in doc.forces) or 1
+    horizon = scenario.horizon_days if scenario else 1
+    t = horizon + 1
+    need = 8 * t * (n_batch * 8 * n_fleets + len(doc.suppliers) * n_batch + 12 * n_parts)
+    if need <= max_bytes:
+        return
+    where = ("", 0, 0)
+    text = "horizon_days"
+    if scenario is not None and doc._source is not None:
+        mark, text = doc._source.where("scenarios", scenario.name, "horizon_days")
+        if mark is not None:
+            where = (mark.file, mark.line, mark.column)
+    raise CapacityError(
+        [
+            Diagnostic(
+                *where,
+                text,
+                f"horizon of {horizon} days over a batch of {n_batch} needs about "
+                f"{need / 2**30:.1f} GiB, more than the {max_bytes / 2**30:.1f} GiB allowed "
+                "(shorten the horizon, or raise TETHER_MAX_BYTES)",
+            )
+        ]
+    )
+
+
+def compile_plan(
+    doc: Document,
+    force: Force,
+    scenario: Scenario,
+    cutoff_sets: Sequence[Sequence[Cutoff]],
+    labels: Sequence[str],
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> Plan:
+    """Compile ``force`` under ``scenario``'s horizon and tempo for each cutoff set."""
+    horizon = scenario.horizon_days
+    T = horizon + 1
+    levels = _levels_by_day(scenario, horizon)
+    systems = {s.name: s for s in doc.systems}
+    suppliers = tuple(s.name for s in doc.suppliers)
+    sidx = {n: i for i, n in enumerate(suppliers)}
+    areas = tuple(a.name for a in force.areas)
+    fleets = force.fleets
+    n_parts = sum(len(systems[f.system].parts) for f in fleets)
+    _check_size(doc, scenario, len(cutoff_sets), n_parts, max_bytes)
+
+    hours = np.stack([_per_day(f.hours_per_day, levels) for f in fleets])
+    part_rows: list[tuple[int, object]] = []
+    labels_p: list[str] = []
+    share = np.zeros((n_parts, 3))
+    rtime = np.zeros((n_parts, 3))
+    rsup = np.full((n_parts, 3), -1, dtype=np.int64)
+    assumptions: list[tuple[str, ...]] = []
+    sw: list[tuple[int, int, float, float, float, float, float]] = []
+    mu: list[tuple[int, F64, float]] = []
+    rs: list[tuple[int, int, float]] = []
+    sv: list[tuple[int, int, float, int, float, float]] = []
+    for fi, fleet in enumerate(fleets):
+        st = systems[fleet.system]
+        assumed = [f"{st.name}.{k}" for k in st.assumed] + [f"{fleet.name}.{k}" for k in fleet.assumed]
+        for part in st.parts:
+            p = len(part_rows)
+            part_rows.append((fi, part))
+            labels_p.append(f"{fleet.name}/{part.name}")
+            assumed += [f"{st.name}.parts.{part.name}.{k}" for k in part.assumed]
+            share[p] = part.route_shares()
+            if part.new_buy is not None:
+                rtime[p, 0] = part.new_buy.lead_time_days
+                rsup[p, 0] = sidx[part.new_buy.supplier]
+            if part.domestic_repair is not None:
+                rtime[p, 1] = part.domestic_repair.turnaround_days
+            if part.supplier_repair is not None:
+                rtime[p, 2] = part.supplier_repair.turnaround_days
+                rsup[p, 2] = sidx[part.supplier_repair.supplier]
+        for item in st.software:
+            last = fleet.software.get(item.name)
+            known = last.last_update_day if last is not None else None
+            sw.append(
+                (
+                    fi,
+                    sidx[item.supplier],
+                    item.cadence_days,
+                    item.decay.grace_days,
+                    item.decay.decline_days,
+                    item.decay.floor,
+                    np.nan if known is None else float(known),
+                )
+            )
+            assumed += [f"{st.name}.software.{item.name}.{k}" for k in item.assumed]
+        for m in st.munitions:
+            holding = fleet.munitions.get(m.name)
+            mi = len(mu)
+            mu.append((fi, _per_day(m.use_per_unit_day, levels), holding.stock if holding else 0.0))
+            for r in holding.resupply if holding else []:
+                supplier = r.supplier or m.supplier
+                assert supplier is not None  # checked by the reference checks
+                rs.append((mi, sidx[supplier], r.per_day))
+            assumed += [f"{st.name}.munitions.{m.name}.{k}" for k in m.assumed]
+        for s in st.services:
+            held = fleet.services.get(s.name)
+            alt = held.alternative if held is not None else None
+            sv.append(
+                (
+                    fi,
+                    sidx[s.supplier],
+                    s.factor_when_withheld,
+                    sidx[alt.supplier] if alt else -1,
+                    alt.switch_days if alt else 0.0,
+                    alt.factor if alt else 0.0,
+                )
+            )
+            assumed += [f"{st.name}.services.{s.name}.{k}" for k in s.assumed]
+        assumptions.append(tuple(dict.fromkeys(assumed)))
+
+    cut = np.zeros((len(cutoff_sets), len(suppliers), len(KINDS), T), dtype=np.bool_)
+    for b, cutoffs in enumerate(cutoff_sets):
+        for c in cutoffs:
+            end = T if c.end_day is None else min(c.end_day, T)
+            if c.start_day >= end:
+                continue
+            for name, kinds in stopped_suppliers(doc, c).items():
+                for k in kinds:
+                    cut[b, sidx[name], KIND_INDEX[k], c.start_day : end] = True
+
+    def col(rows: list[tuple[object, ...]], i: int, dtype: type) -> NDArray[np.generic]:
+        return np.array([r[i] for r in rows], dtype=dtype)
+
+    parts = [p for _, p in part_rows]
+    return Plan(
+        horizon=horizon,
+        batch=tuple(labels),
+        fleets=tuple(f.name for f in fleets),
+        areas=areas,
+        suppliers=suppliers,
+        part_labels=tuple(labels_p),
+        units=np.array([f.units for f in fleets], dtype=np.float64),
+        weight=np.array([f.weight for f in fleets], dtype=np.float64),
+        area_of=np.array([areas.index(f.area) for f in fleets], dtype=np.int64),
+        available_basis=np.array([f.tempo_basis == "available" for f in fleets]),
+        hours=hours,
+        part_fleet=np.array([fi for fi, _ in part_rows], dtype=np.int64),
+        quantity=np.array([p.quantity for p in parts], dtype=np.float64),  # type: ignore[attr-defined]
+        failure_rate=np.array([p.failure_rate for p in parts], dtype=np.float64),  # type: ignore[attr-defined]
+        spares=np.array(
+            [fleets[fi].spares.get(p.name, 0) for fi, p in part_rows],  # type: ignore[attr-defined]
+            dtype=np.int64,
+        ),
+        unit_cost=np.array([p.unit_cost for p in parts], dtype=np.float64),  # type: ignore[attr-defined]
+        share=share,
+        route_time=rtime,
+        route_supplier=rsup,
+        cut=cut,
+        sw_fleet=col(sw, 0, np.int64),  # type: ignore[arg-type]
+        sw_supplier=col(sw, 1, np.int64),  # type: ignore[arg-type]
+        sw_cadence=col(sw, 2, np.float64),  # type: ignore[arg-type]
+        sw_grace=col(sw, 3, np.float64),  # type: ignore[arg-type]
+        sw_decline=col(sw, 4, np.float64),  # type: ignore[arg-type]
+        sw_floor=col(sw, 5, np.float64),  # type: ignore[arg-type]
+        sw_last_update=col(sw, 6, np.float64),  # type: ignore[arg-type]
+        mu_fleet=col(mu, 0, np.int64),  # type: ignore[arg-type]
+        mu_use=np.stack([m[1] for m in mu]) if mu else np.zeros((0, T)),
+        mu_stock=col(mu, 2, np.float64),  # type: ignore[arg-type]
+        rs_munition=col(rs, 0, np.int64),  # type: ignore[arg-type]
+        rs_supplier=col(rs, 1, np.int64),  # type: ignore[arg-type]
+        rs_rate=col(rs, 2, np.float64),  # type: ignore[arg-type]
+        sv_fleet=col(sv, 0, np.int64),  # type: ignore[arg-type]
+        sv_supplier=col(sv, 1, np.int64),  # type: ignore[arg-type]
+        sv_factor=col(sv, 2, np.float64),  # type: ignore[arg-type]
+        sv_alt_supplier=col(sv, 3, np.int64),  # type: ignore[arg-type]
+        sv_alt_delay=col(sv, 4, np.float64),  # type: ignore[arg-type]
+        sv_alt_factor=col(sv, 5, np.float64),  # type: ignore[arg-type]
+        assumptions=tuple(assumptions),
+    )
+
+
+def compile_scenario(
+    doc: Document, scenario: Scenario, *, max_bytes: int = DEFAULT_MAX_BYTES
+) -> Plan:
+    """Compile a scenario as a batch of two: the baseline (no cutoffs) and the scenario."""
+    force = doc.force(scenario.force)
+    return compile_plan(
+        doc,
+        force,
+        scenario,
+        [[], scenario.cutoffs],
+        ["baseline", scenario.name],
+        max_bytes=max_bytes,
+    )
