@@ -1,6 +1,67 @@
-"""tether: what still works when a supplier withholds support."""
+"""tether: what still works, day by day, when a supplier withholds support.
 
-from tether._errors import InputError, TetherError
+>>> import tether
+>>> doc = tether.load("examples/single-fleet.yaml")
+>>> result = tether.simulate(doc)
+>>> result.summary["long-range-fires"].time_to_survive[0.75]
+12
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from tether._api import simulate
+from tether._engine.metric import MetricResult, metric
+from tether._engine.poisson import ebo
+from tether._errors import CapacityError, Diagnostic, InputError, SolverError, TetherError
 from tether._loader import load, load_text
+from tether._metrics import Summary, summarise
+from tether._model import (
+    Area,
+    Cutoff,
+    Document,
+    Fleet,
+    Force,
+    Jurisdiction,
+    Part,
+    Scenario,
+    Supplier,
+    SystemType,
+)
+from tether._plan import stopped_suppliers
+from tether._result import Result
+from tether._schema import schema
 
-__all__ = ["InputError", "TetherError", "load", "load_text"]
+try:
+    __version__ = version("tether")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0.0.0"
+
+__all__ = [
+    "Area",
+    "CapacityError",
+    "Cutoff",
+    "Diagnostic",
+    "Document",
+    "Fleet",
+    "Force",
+    "InputError",
+    "Jurisdiction",
+    "MetricResult",
+    "Part",
+    "Result",
+    "Scenario",
+    "SolverError",
+    "Summary",
+    "Supplier",
+    "SystemType",
+    "TetherError",
+    "__version__",
+    "ebo",
+    "load",
+    "load_text",
+    "metric",
+    "schema",
+    "simulate",
+    "stopped_suppliers",
+    "summarise",
+]

@@ -219,7 +219,9 @@ def compile_plan(
     sv: list[tuple[int, int, float, int, float, float]] = []
     for fi, fleet in enumerate(fleets):
         st = systems[fleet.system]
-        assumed = [f"{st.name}.{k}" for k in st.assumed] + [f"{fleet.name}.{k}" for k in fleet.assumed]
+        assumed = [f"{st.name}.{k}" for k in st.assumed] + [
+            f"{fleet.name}.{k}" for k in fleet.assumed
+        ]
         for part in st.parts:
             p = len(part_rows)
             part_rows.append((fi, part))

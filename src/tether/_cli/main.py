@@ -1,0 +1,221 @@
+"""``tether``: run scenarios, validate files, print the schema."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from tether import __version__
+from tether._api import simulate
+from tether._cli.render import print_error, result_table
+from tether._errors import TetherError
+from tether._loader import load
+from tether._model import Document, Scenario
+from tether._result import Result
+from tether._schema import schema
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="tether",
+    help="What still works, day by day, when a supplier withholds support.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+# Off a terminal (pipes, files, CI logs) Rich would wrap at 80 columns; tables read
+# better wider.
+out_console = Console(width=None if sys.stdout.isatty() else 160)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
+
+T = TypeVar("T")
+
+CatalogueOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--catalogue",
+        "-c",
+        help="Extra catalogue directory (or file); may be repeated.",
+        show_default=False,
+    ),
+]
+NoBuiltinOption = Annotated[
+    bool, typer.Option("--no-builtin", help="Leave out the built-in catalogue.")
+]
+
+
+def _fail(error: TetherError) -> NoReturn:
+    print_error(err_console, error)
+    raise typer.Exit(error.exit_code)
+
+
+def _guard(fn: Callable[[], T]) -> T:
+    try:
+        return fn()
+    except TetherError as exc:
+        _fail(exc)
+
+
+def _version(value: bool) -> None:
+    if value:
+        out_console.print(f"tether {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """tether: supply-dependency and sustainment readiness for forces of fleets."""
+
+
+def _pick(doc: Document, names: list[str] | None) -> list[Scenario]:
+    if names:
+        picked = []
+        for n in names:
+            try:
+                picked.append(doc.scenario(n))
+            except KeyError as exc:
+                raise TetherError(str(exc.args[0])) from None
+        return picked
+    own = doc.own_scenarios()
+    if not own:
+        raise TetherError(f"{doc.file} defines no scenarios to run")
+    return own
+
+
+def _simulate_all(doc: Document, scenarios: list[Scenario], quiet: bool) -> list[Result]:
+    results: list[Result] = []
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+        disable=quiet,
+    ) as progress:
+        task = progress.add_task("simulating", total=len(scenarios))
+        for sc in scenarios:
+            progress.update(task, description=f"simulating {sc.name}")
+            results.append(simulate(doc, sc))
+            progress.advance(task)
+    return results
+
+
+@app.command()
+def run(
+    file: Annotated[Path, typer.Argument(help="A tether YAML file with scenarios.")],
+    scenario: Annotated[
+        list[str] | None,
+        typer.Option("--scenario", "-s", help="Scenario to run (default: all in the file)."),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Write CSV and Parquet results to this directory."),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object (see docs/json.md).")
+    ] = False,
+    fleets: Annotated[bool, typer.Option("--fleets", help="Also show a table per fleet.")] = False,
+    catalogue: CatalogueOption = None,
+    no_builtin: NoBuiltinOption = False,
+) -> None:
+    """Simulate the scenarios of FILE and report capability per area, day by day."""
+
+    def work() -> None:
+        doc = load(file, catalogue, builtin=not no_builtin)
+        results = _simulate_all(doc, _pick(doc, scenario), quiet=as_json)
+        written: list[Path] = []
+        if out is not None:
+            for r in results:
+                written += r.write(out)
+        if as_json:
+            payload: dict[str, Any] = {
+                "tether_version": __version__,
+                "file": str(file),
+                "results": [r.to_dict() for r in results],
+            }
+            sys.stdout.write(json.dumps(payload, indent=None) + "\n")
+            return
+        for r in results:
+            out_console.print(result_table(r))
+            if fleets:
+                out_console.print(result_table(r, fleets=True))
+            assumed = sorted({a for v in r.assumptions.values() for a in v})
+            if assumed:
+                out_console.print(
+                    f"[yellow]These results rest on {len(assumed)} assumed parameter(s):[/] "
+                    + ", ".join(assumed),
+                    highlight=False,
+                )
+        if written:
+            out_console.print(f"wrote {len(written)} files to {out}", highlight=False)
+
+    _guard(work)
+
+
+@app.command()
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="Files to check.")],
+    catalogue: CatalogueOption = None,
+    no_builtin: NoBuiltinOption = False,
+) -> None:
+    """Check files against the format and the catalogue; report every problem."""
+    failed = 0
+    for f in files:
+        try:
+            doc = load(f, catalogue, builtin=not no_builtin)
+        except TetherError as exc:
+            print_error(err_console, exc)
+            failed += 1
+            continue
+        out_console.print(
+            f"[green]ok[/] {f}: {len(doc.own_scenarios())} scenario(s), "
+            f"{len(doc.forces)} force(s), {len(doc.systems)} system type(s)",
+            highlight=False,
+        )
+    if failed:
+        raise typer.Exit(2)
+
+
+@app.command("schema")
+def schema_cmd(
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write to this file instead.")
+    ] = None,
+) -> None:
+    """Print the JSON Schema of the file format (for editor completion and checks)."""
+    text = json.dumps(schema(), indent=2) + "\n"
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        _guard(lambda: _write(out, text))
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise TetherError(f"cannot write {path}: {exc.strerror}") from None
+
+
+def main() -> None:
+    """Entry point of the ``tether`` script."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        raise SystemExit(130) from None
