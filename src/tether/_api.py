@@ -6,6 +6,7 @@ from typing import Literal
 
 import numpy as np
 import xarray as xr
+from numpy.typing import NDArray
 
 from tether._engine.analytic import EngineOutput, run_analytic
 from tether._errors import TetherError
@@ -31,8 +32,8 @@ def _dataset(plan: Plan, out: EngineOutput) -> xr.Dataset:
     base, case = 0, 1
     area_names = list(plan.areas)
     weighted = plan.weight[None, :, None] * out.capability
-    area_cap = np.zeros((2, len(area_names), plan.horizon + 1))
-    np.add.at(area_cap, (slice(None), plan.area_of), weighted)
+    member = np.equal.outer(np.arange(len(area_names)), plan.area_of).astype(np.float64)
+    area_cap = np.einsum("af,bft->bat", member, weighted)
     data = {
         "availability": (fleet_dims, out.availability[case]),
         "software": (fleet_dims, out.software[case]),
@@ -84,7 +85,7 @@ def simulate(
     data = _dataset(plan, out)
     end = _end_day(scenario)
 
-    def summary(cap: np.ndarray, base: np.ndarray) -> Summary:  # type: ignore[type-arg]
+    def summary(cap: NDArray[np.float64], base: NDArray[np.float64]) -> Summary:
         return summarise(
             cap,
             base,

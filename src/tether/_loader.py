@@ -130,7 +130,8 @@ class _Registry:
             ) -> LDict | None:
                 item = pending.pop(name, None)
                 if item is None:
-                    return self.entries[section].get(name)
+                    known: LDict | None = self.entries[section].get(name)
+                    return known
                 if "use" not in item:
                     self.entries[section][name] = item
                     return item
@@ -162,13 +163,13 @@ class _Registry:
                 elif used in self.entries[section] and used != name:
                     parent = self.entries[section][used]
                 else:
-                    known = list(base.entries[section]) if base else []
+                    names = list(base.entries[section]) if base else []
                     problems.append(
                         _diag(
                             item.where("use"),
                             where,
                             f"no {section} entry named '{used}' in the catalogue"
-                            + _hint(used, known),
+                            + _hint(used, names),
                         )
                     )
                 resolving.discard(name)
@@ -181,7 +182,7 @@ class _Registry:
                         over.put(key, value, item.key_marks[key], item.value_marks[key])
                 if "name" not in over:
                     over.put("name", used, item.key_marks["use"], item.value_marks["use"])
-                merged = merge(parent, over)
+                merged: LDict = merge(parent, over)
                 self.entries[section][name] = merged
                 return merged
 

@@ -7,6 +7,7 @@ fleet naming its system type, a part naming its supplier, ...) are checked by
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
@@ -61,6 +62,10 @@ Positive = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
 Day = Annotated[int, Field(ge=0, le=MAX_HORIZON_DAYS)]
 
 
+def _all_kinds() -> list[Kind]:
+    return ["all"]
+
+
 def expand_kinds(kinds: list[str]) -> tuple[str, ...]:
     """The concrete kinds named by a kinds list (``all`` stands for every kind)."""
     if "all" in kinds:
@@ -95,7 +100,7 @@ class Control(_Strict):
     """A control edge: who else can stop a supplier, and for which kinds."""
 
     by: Name = Field(description="A jurisdiction or supplier that controls this supplier.")
-    kinds: list[Kind] = Field(default_factory=lambda: ["all"], min_length=1)
+    kinds: list[Kind] = Field(default_factory=_all_kinds, min_length=1)
     basis: str | None = Field(None, description="E.g. 'ITAR', 'design authority', 'golden share'.")
 
 
@@ -284,7 +289,7 @@ class Cutoff(_Strict):
 
     jurisdiction: Name | None = None
     supplier: Name | None = None
-    kinds: list[Kind] = Field(default_factory=lambda: ["all"], min_length=1)
+    kinds: list[Kind] = Field(default_factory=_all_kinds, min_length=1)
     start_day: Day = 0
     end_day: Day | None = Field(None, description="Support resumes on this day; none: never.")
     title: str | None = None
@@ -332,7 +337,7 @@ class Scenario(_Entry):
             if value[0].start_day != 0:
                 raise ValueError("the first tempo phase must start on day 0")
             days = [p.start_day for p in value]
-            if any(b <= a for a, b in zip(days, days[1:], strict=False)):
+            if any(b <= a for a, b in pairwise(days)):
                 raise ValueError("tempo phases must be in increasing order of start_day")
         return value
 
@@ -358,6 +363,7 @@ class Document(_Strict):
         return self._file
 
     def _get(self, section: str, name: str) -> Any:
+        entry: Any
         for entry in getattr(self, section):
             if entry.name == name:
                 return entry
@@ -370,7 +376,8 @@ class Document(_Strict):
             if not self.scenarios:
                 raise KeyError("the document has no scenarios")
             return self.scenarios[-1] if len(self.scenarios) == 1 else self._first_own()
-        return self._get("scenarios", name)  # type: ignore[no-any-return]
+        found: Scenario = self._get("scenarios", name)
+        return found
 
     def _first_own(self) -> Scenario:
         own = [s for s in self.scenarios if self._is_own("scenarios", s.name)]
@@ -387,13 +394,16 @@ class Document(_Strict):
         return [s for s in self.scenarios if self._is_own("scenarios", s.name)]
 
     def force(self, name: str) -> Force:
-        return self._get("forces", name)  # type: ignore[no-any-return]
+        found: Force = self._get("forces", name)
+        return found
 
     def system(self, name: str) -> SystemType:
-        return self._get("systems", name)  # type: ignore[no-any-return]
+        found: SystemType = self._get("systems", name)
+        return found
 
     def supplier(self, name: str) -> Supplier:
-        return self._get("suppliers", name)  # type: ignore[no-any-return]
+        found: Supplier = self._get("suppliers", name)
+        return found
 
 
 #: Section name -> entry model, in the order references flow.

@@ -9,12 +9,13 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from tether._errors import CapacityError, Diagnostic
-from tether._model import KINDS, Cutoff, Document, Force, Scenario, expand_kinds
+from tether._model import KINDS, Cutoff, Document, Force, Part, Scenario, expand_kinds
 
 __all__ = [
     "KIND_INDEX",
@@ -98,6 +99,14 @@ class Plan:
     @property
     def days(self) -> I64:
         return np.arange(self.horizon + 1, dtype=np.int64)
+
+
+def _f64(rows: Sequence[tuple[Any, ...]], i: int) -> F64:
+    return np.array([r[i] for r in rows], dtype=np.float64)
+
+
+def _i64(rows: Sequence[tuple[Any, ...]], i: int) -> I64:
+    return np.array([r[i] for r in rows], dtype=np.int64)
 
 
 def stopped_suppliers(doc: Document, cutoff: Cutoff) -> dict[str, frozenset[str]]:
@@ -207,7 +216,7 @@ def compile_plan(
     _check_size(doc, scenario, len(cutoff_sets), n_parts, max_bytes)
 
     hours = np.stack([_per_day(f.hours_per_day, levels) for f in fleets])
-    part_rows: list[tuple[int, object]] = []
+    part_rows: list[tuple[int, Part]] = []
     labels_p: list[str] = []
     share = np.zeros((n_parts, 3))
     rtime = np.zeros((n_parts, 3))
@@ -286,9 +295,6 @@ def compile_plan(
                 for k in kinds:
                     cut[b, sidx[name], KIND_INDEX[k], c.start_day : end] = True
 
-    def col(rows: list[tuple[object, ...]], i: int, dtype: type) -> NDArray[np.generic]:
-        return np.array([r[i] for r in rows], dtype=dtype)
-
     parts = [p for _, p in part_rows]
     return Plan(
         horizon=horizon,
@@ -303,36 +309,36 @@ def compile_plan(
         available_basis=np.array([f.tempo_basis == "available" for f in fleets]),
         hours=hours,
         part_fleet=np.array([fi for fi, _ in part_rows], dtype=np.int64),
-        quantity=np.array([p.quantity for p in parts], dtype=np.float64),  # type: ignore[attr-defined]
-        failure_rate=np.array([p.failure_rate for p in parts], dtype=np.float64),  # type: ignore[attr-defined]
+        quantity=np.array([p.quantity for p in parts], dtype=np.float64),
+        failure_rate=np.array([p.failure_rate for p in parts], dtype=np.float64),
         spares=np.array(
-            [fleets[fi].spares.get(p.name, 0) for fi, p in part_rows],  # type: ignore[attr-defined]
+            [fleets[fi].spares.get(p.name, 0) for fi, p in part_rows],
             dtype=np.int64,
         ),
-        unit_cost=np.array([p.unit_cost for p in parts], dtype=np.float64),  # type: ignore[attr-defined]
+        unit_cost=np.array([p.unit_cost for p in parts], dtype=np.float64),
         share=share,
         route_time=rtime,
         route_supplier=rsup,
         cut=cut,
-        sw_fleet=col(sw, 0, np.int64),  # type: ignore[arg-type]
-        sw_supplier=col(sw, 1, np.int64),  # type: ignore[arg-type]
-        sw_cadence=col(sw, 2, np.float64),  # type: ignore[arg-type]
-        sw_grace=col(sw, 3, np.float64),  # type: ignore[arg-type]
-        sw_decline=col(sw, 4, np.float64),  # type: ignore[arg-type]
-        sw_floor=col(sw, 5, np.float64),  # type: ignore[arg-type]
-        sw_last_update=col(sw, 6, np.float64),  # type: ignore[arg-type]
-        mu_fleet=col(mu, 0, np.int64),  # type: ignore[arg-type]
+        sw_fleet=_i64(sw, 0),
+        sw_supplier=_i64(sw, 1),
+        sw_cadence=_f64(sw, 2),
+        sw_grace=_f64(sw, 3),
+        sw_decline=_f64(sw, 4),
+        sw_floor=_f64(sw, 5),
+        sw_last_update=_f64(sw, 6),
+        mu_fleet=_i64(mu, 0),
         mu_use=np.stack([m[1] for m in mu]) if mu else np.zeros((0, T)),
-        mu_stock=col(mu, 2, np.float64),  # type: ignore[arg-type]
-        rs_munition=col(rs, 0, np.int64),  # type: ignore[arg-type]
-        rs_supplier=col(rs, 1, np.int64),  # type: ignore[arg-type]
-        rs_rate=col(rs, 2, np.float64),  # type: ignore[arg-type]
-        sv_fleet=col(sv, 0, np.int64),  # type: ignore[arg-type]
-        sv_supplier=col(sv, 1, np.int64),  # type: ignore[arg-type]
-        sv_factor=col(sv, 2, np.float64),  # type: ignore[arg-type]
-        sv_alt_supplier=col(sv, 3, np.int64),  # type: ignore[arg-type]
-        sv_alt_delay=col(sv, 4, np.float64),  # type: ignore[arg-type]
-        sv_alt_factor=col(sv, 5, np.float64),  # type: ignore[arg-type]
+        mu_stock=_f64(mu, 2),
+        rs_munition=_i64(rs, 0),
+        rs_supplier=_i64(rs, 1),
+        rs_rate=_f64(rs, 2),
+        sv_fleet=_i64(sv, 0),
+        sv_supplier=_i64(sv, 1),
+        sv_factor=_f64(sv, 2),
+        sv_alt_supplier=_i64(sv, 3),
+        sv_alt_delay=_f64(sv, 4),
+        sv_alt_factor=_f64(sv, 5),
         assumptions=tuple(assumptions),
     )
 

@@ -7,12 +7,11 @@ reference checks, by the plan compiler) can point at the exact place in the file
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import re
 
 import yaml
 from yaml.constructor import SafeConstructor

@@ -49,7 +49,8 @@ def _per_part_rate(plan: Plan) -> F64:
 
 
 def _mean_turnaround(plan: Plan) -> F64:
-    return (plan.share * plan.route_time).sum(axis=1)
+    total: F64 = (plan.share * plan.route_time).sum(axis=1)
+    return total
 
 
 def steady_state(plan: Plan) -> tuple[F64, F64]:
@@ -148,7 +149,7 @@ def _operating_share(plan: Plan) -> F64:
     """Share of each fleet's units operating before day 0: 1 on the 'fleet' basis, the
     steady-state availability on the 'available' basis."""
     _, a_ss = steady_state(plan)
-    return np.where(plan.available_basis, a_ss, 1.0)
+    return np.asarray(np.where(plan.available_basis, a_ss, 1.0), dtype=np.float64)
 
 
 def _demand(plan: Plan, rows: I64, a_fleet: F64) -> tuple[F64, F64]:

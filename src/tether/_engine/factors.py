@@ -41,7 +41,7 @@ def _runs(cut: B8) -> tuple[F64, F64]:
     since the most recent end of a cut (``inf`` if none has ended)."""
     n = cut.shape[-1]
     t = np.arange(n, dtype=np.float64)
-    prev = np.concatenate([np.zeros(cut.shape[:-1] + (1,), bool), cut[..., :-1]], axis=-1)
+    prev = np.concatenate([np.zeros((*cut.shape[:-1], 1), bool), cut[..., :-1]], axis=-1)
     begin = cut & ~prev
     end = ~cut & prev
     start = np.maximum.accumulate(np.where(begin, t, -np.inf), axis=-1)
