@@ -187,11 +187,26 @@ class Decay(_Strict):
 
 
 class SoftwareItem(_Entry):
-    """Software or mission data that the supplier updates on a cadence."""
+    """Software or mission data that the supplier updates on a cadence.
+
+    The decay curve is measured against normal service, in which the next update
+    arrives before the current one starts to degrade: ``decay.grace_days`` must be at
+    least ``cadence_days``. While a cutoff lasts no update arrives; when it ends, the
+    supplier delivers the latest update at once.
+    """
 
     supplier: Name
     cadence_days: Positive
     decay: Decay
+
+    @model_validator(mode="after")
+    def _grace_covers_cadence(self) -> SoftwareItem:
+        if self.decay.grace_days < self.cadence_days:
+            raise ValueError(
+                "decay.grace_days must be at least cadence_days: the curve describes decay "
+                "after updates stop, not between routine updates"
+            )
+        return self
 
 
 class MunitionType(_Entry):

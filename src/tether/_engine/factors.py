@@ -18,7 +18,7 @@ B8 = NDArray[np.bool_]
 def decay_value(age: F64, grace: F64, decline: F64, floor: F64) -> F64:
     """``g(age)``: 1 up to ``grace``, linear to ``floor`` over ``decline``, then ``floor``."""
     over = age - grace
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         slope = np.where(decline > 0, (1.0 - floor) / np.where(decline > 0, decline, 1.0), np.inf)
         lin = 1.0 - slope * np.maximum(over, 0.0)
     out = np.where(over <= 0, 1.0, np.maximum(lin, floor))
