@@ -21,6 +21,7 @@ def single_pool(
     extra_part: dict[str, Any] | None = None,
     fleet: dict[str, Any] | None = None,
     system: dict[str, Any] | None = None,
+    scenario: dict[str, Any] | None = None,
 ) -> Document:
     """One fleet, one part repaired by one supplier (``acme``, located in US)."""
     hours = 1.0
@@ -49,6 +50,7 @@ def single_pool(
         "forces": [{"name": "f", "operator": "EE", "areas": [{"name": "a"}], "fleets": [fl]}],
         "scenarios": [
             {"name": "s", "force": "f", "horizon_days": horizon, "cutoffs": cutoffs or []}
+            | (scenario or {})
         ],
     }
     return tether.load_text(yaml.safe_dump(doc, sort_keys=False), "pool.yaml")

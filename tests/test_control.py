@@ -51,7 +51,9 @@ def test_supplier_cutoff_reaches_what_it_controls() -> None:
 
 
 def test_plan_masks_cover_the_cutoff_days() -> None:
-    text = DOC + """
+    text = (
+        DOC
+        + """
 systems:
   - name: sam
     parts:
@@ -69,6 +71,7 @@ scenarios:
     horizon_days: 20
     cutoffs: [{jurisdiction: US, kinds: [repair], start_day: 5, end_day: 9}]
 """
+    )
     doc = tether.load_text(text)
     plan = compile_scenario(doc, doc.scenario())
     s = plan.suppliers.index("mbda-schrobenhausen")

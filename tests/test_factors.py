@@ -63,7 +63,11 @@ def test_software_unknown_phase_matches_phase_average(
     for a, e in cuts:
         cut[a:e] = True
     got = software_factor(
-        cut[None], np.array([tau]), np.array([gr]), np.array([dc]), np.array([fl]),
+        cut[None],
+        np.array([tau]),
+        np.array([gr]),
+        np.array([dc]),
+        np.array([fl]),
         np.array([np.nan]),
     )[0]
     assert_allclose(got, phase_average(cut, tau, gr, dc, fl), atol=2e-3)
@@ -73,7 +77,11 @@ def test_software_known_last_update() -> None:
     cut = np.zeros(30, dtype=bool)
     cut[10:] = True
     got = software_factor(
-        cut[None], np.array([7.0]), np.array([5.0]), np.array([10.0]), np.array([0.0]),
+        cut[None],
+        np.array([7.0]),
+        np.array([5.0]),
+        np.array([10.0]),
+        np.array([0.0]),
         np.array([-2.0]),
     )[0]
     # updates at -2, 5, 12 (cut, not delivered): at day 10 the last update was day 5

@@ -139,8 +139,12 @@ def test_not_a_mapping_and_unknown_section() -> None:
 
 
 def test_duplicate_names_and_keys() -> None:
-    (msg,) = problems(GOOD.replace("  - {name: acme, jurisdiction: US}",
-                                   "  - {name: acme, jurisdiction: US}\n  - {name: acme, jurisdiction: FR}"))
+    (msg,) = problems(
+        GOOD.replace(
+            "  - {name: acme, jurisdiction: US}",
+            "  - {name: acme, jurisdiction: US}\n  - {name: acme, jurisdiction: FR}",
+        )
+    )
     assert "duplicate name" in msg and msg.startswith("bad.yaml:3:")
     (msg,) = problems("suppliers:\n  - name: a\n    name: b\n    jurisdiction: US\n")
     assert msg.startswith("bad.yaml:3:5:") and "duplicate key" in msg

@@ -107,5 +107,11 @@ def test_ebo_matches_finite_sum() -> None:
 
 def test_metric_rejects_bad_inputs() -> None:
     with pytest.raises(ValueError, match="base repair shares"):
-        metric([1.0], base_repair_share=1.5, order_ship_time=1, depot_repair_time=1,
-               depot_stock=0, base_stock=[0])
+        metric(
+            [1.0],
+            base_repair_share=1.5,
+            order_ship_time=1,
+            depot_repair_time=1,
+            depot_stock=0,
+            base_stock=[0],
+        )

@@ -7,10 +7,10 @@ import pytest
 from numpy.testing import assert_allclose
 
 import tether
+from tests.helpers import single_pool
 from tether._engine.analytic import part_pipelines, run_analytic
 from tether._engine.pipeline import clock, return_index, returned
 from tether._plan import compile_scenario
-from tests.helpers import single_pool
 
 
 def brute_force_mean(
@@ -46,9 +46,7 @@ def test_hand_checkable_indefinite_cutoff() -> None:
 
 def test_cutoff_that_ends_returns_the_pipeline() -> None:
     """Cut days 10..29: the clock stands 20 days, so the pipeline drains by day 60."""
-    doc = single_pool(
-        cutoffs=[{"supplier": "acme", "start_day": 10, "end_day": 30}], horizon=90
-    )
+    doc = single_pool(cutoffs=[{"supplier": "acme", "start_day": 10, "end_day": 30}], horizon=90)
     m = part_pipelines(compile_scenario(doc, doc.scenario()), 1)[0]
     assert_allclose(m[:11], 15.0)
     assert_allclose(m[10:31], 15 + 0.5 * np.arange(21))  # nothing returns while cut

@@ -12,10 +12,14 @@ from numpy.testing import assert_allclose
 
 from tether import Document
 from tether._engine.analytic import EngineOutput, run_analytic, steady_state
-from tether._plan import compile_plan
 from tether._model import Cutoff
+from tether._plan import compile_plan
 
-SETTINGS = settings(max_examples=int(__import__("os").environ.get("TETHER_HYPOTHESIS_EXAMPLES", "40")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=int(__import__("os").environ.get("TETHER_HYPOTHESIS_EXAMPLES", "40")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 HORIZON = 60
 EPS = 1e-9
 
@@ -111,20 +115,26 @@ KINDS = st.lists(
 def cutoffs(draw: st.DrawFn) -> dict[str, Any]:
     start = draw(st.integers(0, 30))
     end = draw(st.one_of(st.none(), st.integers(start + 1, start + 60)))
-    target = draw(st.sampled_from([("jurisdiction", "US"), ("supplier", "acme"), ("jurisdiction", "FR")]))
+    target = draw(
+        st.sampled_from([("jurisdiction", "US"), ("supplier", "acme"), ("jurisdiction", "FR")])
+    )
     return {target[0]: target[1], "kinds": draw(KINDS), "start_day": start, "end_day": end}
 
 
 def run(raw: dict[str, Any], cutoff_sets: list[list[dict[str, Any]]]) -> EngineOutput:
     doc = Document.model_validate(raw)
     sets = [[Cutoff.model_validate(c) for c in cs] for cs in cutoff_sets]
-    plan = compile_plan(doc, doc.forces[0], doc.scenarios[0], sets, [str(i) for i in range(len(sets))])
+    plan = compile_plan(
+        doc, doc.forces[0], doc.scenarios[0], sets, [str(i) for i in range(len(sets))]
+    )
     return run_analytic(plan)
 
 
 @SETTINGS
 @given(documents(), cutoffs())
-def test_factors_and_availability_stay_in_unit_interval(raw: dict[str, Any], cut: dict[str, Any]) -> None:
+def test_factors_and_availability_stay_in_unit_interval(
+    raw: dict[str, Any], cut: dict[str, Any]
+) -> None:
     out = run(raw, [[], [cut]])
     for name in ("availability", "software", "munitions", "services"):
         values = getattr(out, name)
@@ -193,7 +203,9 @@ def test_no_cutoff_is_the_steady_state_every_day(raw: dict[str, Any]) -> None:
     plan = compile_plan(doc, doc.forces[0], doc.scenarios[0], [[]], ["baseline"])
     out = run_analytic(plan)
     _, a_ss = steady_state(plan)
-    assert_allclose(out.availability[0], np.repeat(a_ss[:, None], HORIZON + 1, axis=1), rtol=1e-9, atol=1e-12)
+    assert_allclose(
+        out.availability[0], np.repeat(a_ss[:, None], HORIZON + 1, axis=1), rtol=1e-9, atol=1e-12
+    )
 
 
 @SETTINGS
@@ -203,5 +215,7 @@ def test_available_basis_steady_state_and_bounds(raw: dict[str, Any]) -> None:
     plan = compile_plan(doc, doc.forces[0], doc.scenarios[0], [[]], ["baseline"])
     out = run_analytic(plan)
     _, a_ss = steady_state(plan)
-    assert_allclose(out.availability[0], np.repeat(a_ss[:, None], HORIZON + 1, axis=1), rtol=1e-7, atol=1e-9)
+    assert_allclose(
+        out.availability[0], np.repeat(a_ss[:, None], HORIZON + 1, axis=1), rtol=1e-7, atol=1e-9
+    )
     assert np.all((out.availability >= 0) & (out.availability <= 1))

@@ -7,7 +7,7 @@
 12
 """
 
-from importlib.metadata import PackageNotFoundError, version
+import importlib.metadata as _metadata
 
 from tether._api import simulate
 from tether._engine.metric import MetricResult, metric
@@ -32,8 +32,8 @@ from tether._result import Result
 from tether._schema import schema
 
 try:
-    __version__ = version("tether")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = _metadata.version("tether")
+except _metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
 __all__ = [

@@ -12,6 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
+from tether._engine.arrays import KINDS
+
 __all__ = [
     "KINDS",
     "Area",
@@ -40,8 +42,6 @@ __all__ = [
     "TempoPhase",
 ]
 
-#: The kinds of support a supplier can withhold, in the order the plan uses.
-KINDS: tuple[str, ...] = ("spares", "repair", "software", "munitions", "services")
 
 #: Longest horizon accepted, in days (a century).
 MAX_HORIZON_DAYS = 36_500

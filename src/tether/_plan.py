@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from tether._engine.arrays import KIND_INDEX, KINDS, ROUTES, Plan
 from tether._errors import CapacityError, Diagnostic
-from tether._model import KINDS, Cutoff, Document, Force, Part, Scenario, expand_kinds
+from tether._model import Cutoff, Document, Force, Part, Scenario, expand_kinds
 
 __all__ = [
     "KIND_INDEX",
@@ -30,75 +30,9 @@ F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 B8 = NDArray[np.bool_]
 
-KIND_INDEX = {k: i for i, k in enumerate(KINDS)}
-#: Failure routes, in the order of a plan's route axis, and the kind that pauses each.
-ROUTES: tuple[str, ...] = ("new_buy", "domestic", "supplier_repair")
-ROUTE_KIND: tuple[int, ...] = (KIND_INDEX["spares"], -1, KIND_INDEX["repair"])
 
 #: Default bound on the memory a plan and its engine may use, in bytes.
 DEFAULT_MAX_BYTES = int(os.environ.get("TETHER_MAX_BYTES", str(4 * 2**30)))
-
-
-@dataclass(frozen=True, eq=False)
-class Plan:
-    """Dense arrays for one force over days ``0..horizon`` and ``B`` cutoff sets.
-
-    Axes: ``F`` fleets, ``P`` (fleet, part) rows, ``S`` suppliers, ``K`` kinds (see
-    :data:`tether._model.KINDS`), ``T = horizon + 1`` days, ``R`` = 3 failure routes.
-    ``cut[b, s, k, t]`` is true while supplier ``s`` withholds kind ``k`` during day ``t``.
-    """
-
-    horizon: int
-    batch: tuple[str, ...]
-    fleets: tuple[str, ...]
-    areas: tuple[str, ...]
-    suppliers: tuple[str, ...]
-    part_labels: tuple[str, ...]
-    # fleets
-    units: F64
-    weight: F64
-    area_of: I64
-    available_basis: B8
-    hours: F64  # [F, T] operating hours per unit during day t
-    # parts, sorted by fleet
-    part_fleet: I64
-    quantity: F64
-    failure_rate: F64
-    spares: I64
-    unit_cost: F64
-    share: F64  # [P, R]
-    route_time: F64  # [P, R] days; 0 where the share is 0
-    route_supplier: I64  # [P, R]; -1 for domestic or none
-    # cutoffs
-    cut: B8  # [B, S, K, T]
-    # software
-    sw_fleet: I64
-    sw_supplier: I64
-    sw_cadence: F64
-    sw_grace: F64
-    sw_decline: F64
-    sw_floor: F64
-    sw_last_update: F64  # nan where unknown
-    # munitions
-    mu_fleet: I64
-    mu_use: F64  # [M, T] rounds per unit during day t
-    mu_stock: F64
-    rs_munition: I64
-    rs_supplier: I64
-    rs_rate: F64
-    # services
-    sv_fleet: I64
-    sv_supplier: I64
-    sv_factor: F64
-    sv_alt_supplier: I64
-    sv_alt_delay: F64
-    sv_alt_factor: F64
-    # provenance: per fleet, the assumed parameters its numbers rest on
-    assumptions: tuple[tuple[str, ...], ...] = field(default=())
-
-    @property
-    def days(self) -> I64:
-        return np.arange(self.horizon + 1, dtype=np.int64)
 
 
 def _f64(rows: Sequence[tuple[Any, ...]], i: int) -> F64:

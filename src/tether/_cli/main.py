@@ -15,7 +15,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from tether import __version__
 from tether._api import simulate
 from tether._cli.render import print_error, result_table
-from tether._errors import TetherError
+from tether._errors import Diagnostic, InputError, TetherError
 from tether._loader import load
 from tether._model import Document, Scenario
 from tether._result import Result
@@ -87,11 +87,13 @@ def _pick(doc: Document, names: list[str] | None) -> list[Scenario]:
             try:
                 picked.append(doc.scenario(n))
             except KeyError as exc:
-                raise TetherError(str(exc.args[0])) from None
+                raise InputError(
+                    [Diagnostic(doc.file, 0, 0, "--scenario", str(exc.args[0]))]
+                ) from None
         return picked
     own = doc.own_scenarios()
     if not own:
-        raise TetherError(f"{doc.file} defines no scenarios to run")
+        raise InputError([Diagnostic(doc.file, 0, 0, "scenarios", "the file defines no scenarios")])
     return own
 
 

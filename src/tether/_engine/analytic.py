@@ -14,10 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from tether._engine.arrays import KIND_INDEX, ROUTE_KIND, Plan
 from tether._engine.factors import munitions_factor, service_factor, software_factor
 from tether._engine.pipeline import Clock, ReturnIndex, clock, return_index, returned
 from tether._engine.poisson import availability_log, ebo
-from tether._plan import KIND_INDEX, ROUTE_KIND, Plan
 
 __all__ = ["EngineOutput", "part_pipelines", "run_analytic", "steady_state"]
 

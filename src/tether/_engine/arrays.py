@@ -1,0 +1,86 @@
+"""The plan's arrays: what every engine consumes (numpy only, no model objects).
+
+Built by :mod:`tether._plan` from a validated scenario.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["KINDS", "KIND_INDEX", "ROUTES", "ROUTE_KIND", "Plan"]
+
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+B8 = NDArray[np.bool_]
+
+#: The kinds of support a supplier can withhold, in the order of a plan's kind axis.
+KINDS: tuple[str, ...] = ("spares", "repair", "software", "munitions", "services")
+KIND_INDEX = {k: i for i, k in enumerate(KINDS)}
+#: Failure routes, in the order of a plan's route axis, and the kind that pauses each.
+ROUTES: tuple[str, ...] = ("new_buy", "domestic", "supplier_repair")
+ROUTE_KIND: tuple[int, ...] = (KIND_INDEX["spares"], -1, KIND_INDEX["repair"])
+
+
+@dataclass(frozen=True, eq=False)
+class Plan:
+    """Dense arrays for one force over days ``0..horizon`` and ``B`` cutoff sets.
+
+    Axes: ``F`` fleets, ``P`` (fleet, part) rows, ``S`` suppliers, ``K`` kinds (see
+    :data:`KINDS`), ``T = horizon + 1`` days, ``R`` = 3 failure routes.
+    ``cut[b, s, k, t]`` is true while supplier ``s`` withholds kind ``k`` during day ``t``.
+    """
+
+    horizon: int
+    batch: tuple[str, ...]
+    fleets: tuple[str, ...]
+    areas: tuple[str, ...]
+    suppliers: tuple[str, ...]
+    part_labels: tuple[str, ...]
+    # fleets
+    units: F64
+    weight: F64
+    area_of: I64
+    available_basis: B8
+    hours: F64  # [F, T] operating hours per unit during day t
+    # parts, sorted by fleet
+    part_fleet: I64
+    quantity: F64
+    failure_rate: F64
+    spares: I64
+    unit_cost: F64
+    share: F64  # [P, R]
+    route_time: F64  # [P, R] days; 0 where the share is 0
+    route_supplier: I64  # [P, R]; -1 for domestic or none
+    # cutoffs
+    cut: B8  # [B, S, K, T]
+    # software
+    sw_fleet: I64
+    sw_supplier: I64
+    sw_cadence: F64
+    sw_grace: F64
+    sw_decline: F64
+    sw_floor: F64
+    sw_last_update: F64  # nan where unknown
+    # munitions
+    mu_fleet: I64
+    mu_use: F64  # [M, T] rounds per unit during day t
+    mu_stock: F64
+    rs_munition: I64
+    rs_supplier: I64
+    rs_rate: F64
+    # services
+    sv_fleet: I64
+    sv_supplier: I64
+    sv_factor: F64
+    sv_alt_supplier: I64
+    sv_alt_delay: F64
+    sv_alt_factor: F64
+    # provenance: per fleet, the assumed parameters its numbers rest on
+    assumptions: tuple[tuple[str, ...], ...] = field(default=())
+
+    @property
+    def days(self) -> I64:
+        return np.arange(self.horizon + 1, dtype=np.int64)

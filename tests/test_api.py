@@ -1,0 +1,80 @@
+"""The curated public API does not drift."""
+
+from __future__ import annotations
+
+import tether
+
+EXPECTED = {
+    "Area",
+    "CapacityError",
+    "Cutoff",
+    "Diagnostic",
+    "Document",
+    "Fleet",
+    "Force",
+    "InputError",
+    "Jurisdiction",
+    "MetricResult",
+    "Part",
+    "Result",
+    "Scenario",
+    "SolverError",
+    "Summary",
+    "Supplier",
+    "SystemType",
+    "TetherError",
+    "__version__",
+    "ebo",
+    "load",
+    "load_text",
+    "metric",
+    "schema",
+    "simulate",
+    "stopped_suppliers",
+    "summarise",
+}
+
+
+def test_all_is_curated() -> None:
+    assert set(tether.__all__) == EXPECTED
+    assert sorted(tether.__all__) == tether.__all__
+    for name in tether.__all__:
+        assert hasattr(tether, name), name
+
+
+def test_public_names_are_not_private_modules() -> None:
+    public = {n for n in dir(tether) if not n.startswith("_")}
+    assert public - EXPECTED <= set(), public - EXPECTED
+
+
+def test_one_exception_tree() -> None:
+    for exc in (tether.InputError, tether.CapacityError, tether.SolverError):
+        assert issubclass(exc, tether.TetherError)
+    err = tether.SolverError("spares optimisation failed", status="Infeasible")
+    assert err.status == "Infeasible" and "Infeasible" in str(err)
+
+
+def test_engines_do_not_import_the_model_or_interfaces() -> None:
+    import ast
+    from pathlib import Path
+
+    engine_dir = Path(tether.__file__).parent / "_engine"
+    allowed = (
+        "__future__",
+        "collections",
+        "dataclasses",
+        "typing",
+        "numpy",
+        "scipy",
+        "tether._engine",
+    )
+    for path in engine_dir.glob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            for n in names:
+                assert n.startswith(allowed), f"{path.name} imports {n}"
