@@ -3,8 +3,8 @@
 >>> import tether
 >>> doc = tether.load("examples/single-fleet.yaml")
 >>> result = tether.simulate(doc)
->>> result.summary["long-range-fires"].time_to_survive[0.75]
-12
+>>> result.summary["long-range-fires"].time_to_survive
+{0.75: 0, 0.5: 1}
 """
 
 import importlib.metadata as _metadata

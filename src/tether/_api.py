@@ -70,8 +70,8 @@ def simulate(
     >>> result = tether.simulate(doc, "us-pause-90")
     >>> result.areas
     ['long-range-fires']
-    >>> f"{result.fraction('long-range-fires')[0]:.2f}"
-    '1.00'
+    >>> f"{result.fraction('long-range-fires')[90]:.2f}"  # the day the cutoff ends
+    '0.78'
     """
     if engine != "analytic":
         raise TetherError(f"unknown engine {engine!r}; available: 'analytic'")
