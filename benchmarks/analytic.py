@@ -120,8 +120,10 @@ def main() -> None:
 
     rate_engine = cells / t_engine
     rate_pdtr = cells / t_pdtr
-    print(f"machine: {platform.machine()} {platform.processor() or ''} python {platform.python_version()}")
-    print(f"cells (part-days): {cells:,} ({len(plan.part_labels):,} parts x {plan.horizon + 1} days)")
+    machine = f"{platform.machine()} {platform.processor() or ''}".strip()
+    print(f"machine: {machine}, python {platform.python_version()}")
+    n_parts = len(plan.part_labels)
+    print(f"cells (part-days): {cells:,} ({n_parts:,} parts x {plan.horizon + 1} days)")
     print(f"tether analytic engine: {t_engine:.3f} s  {rate_engine:,.0f} part-days/s")
     print(f"bare scipy.special.pdtr: {t_pdtr:.3f} s  {rate_pdtr:,.0f} cells/s")
     print(f"ratio analytic-vs-pdtr: {rate_engine / rate_pdtr:.2f}")
