@@ -22,9 +22,10 @@ Engine = Literal["analytic"]
 
 def _end_day(scenario: Scenario) -> int | None:
     """The day the last cutoff ends; ``None`` when there is none or one never ends."""
-    if not scenario.cutoffs or any(c.end_day is None for c in scenario.cutoffs):
+    ends = [c.expected_end() for c in scenario.cutoffs]
+    if not ends or any(e is None for e in ends):
         return None
-    return max(int(c.end_day) for c in scenario.cutoffs if c.end_day is not None)
+    return max(int(e) for e in ends if e is not None)
 
 
 def _dataset(plan: Plan, out: EngineOutput) -> xr.Dataset:

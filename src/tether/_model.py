@@ -7,6 +7,7 @@ fleet naming its system type, a part naming its supplier, ...) are checked by
 
 from __future__ import annotations
 
+import math
 from itertools import pairwise
 from typing import Annotated, Any, Literal
 
@@ -118,11 +119,23 @@ class Supplier(_Entry):
         return value
 
 
+Capacity = Annotated[
+    float | None,
+    Field(
+        None,
+        gt=0.0,
+        description="Most items inducted into repair per day (Monte Carlo engine only); "
+        "none means unlimited.",
+    ),
+]
+
+
 class DomesticRepair(_Strict):
     """Repair at the operator's own depot (needs the technical data: ``data_rights``)."""
 
     share: Fraction = Field(description="Share of repairable failures repaired domestically.")
     turnaround_days: Positive
+    capacity_per_day: Capacity = None
 
 
 class SupplierRepair(_Strict):
@@ -130,6 +143,7 @@ class SupplierRepair(_Strict):
 
     supplier: Name
     turnaround_days: Positive
+    capacity_per_day: Capacity = None
 
 
 class NewBuy(_Strict):
@@ -299,6 +313,37 @@ class Force(_Entry):
     fleets: list[Fleet] = Field(min_length=1)
 
 
+class UniformDuration(_Strict):
+    """A cutoff length uniform over whole days ``low..high`` (inclusive)."""
+
+    distribution: Literal["uniform"]
+    low: Annotated[int, Field(ge=1, le=MAX_HORIZON_DAYS)]
+    high: Annotated[int, Field(ge=1, le=MAX_HORIZON_DAYS)]
+
+    @model_validator(mode="after")
+    def _order(self) -> UniformDuration:
+        if self.high < self.low:
+            raise ValueError("high must be at least low")
+        return self
+
+    def mean(self) -> float:
+        return (self.low + self.high) / 2
+
+
+class LognormalDuration(_Strict):
+    """A lognormal cutoff length in days (rounded to whole days, at least 1)."""
+
+    distribution: Literal["lognormal"]
+    median: Annotated[float, Field(gt=0.0, le=MAX_HORIZON_DAYS)]
+    sigma: Annotated[float, Field(gt=0.0, le=5.0)]
+
+    def mean(self) -> float:
+        return float(self.median * math.exp(self.sigma**2 / 2))
+
+
+Duration = Annotated[UniformDuration | LognormalDuration, Field(discriminator="distribution")]
+
+
 class Cutoff(_Strict):
     """A withholding of support by a jurisdiction or a supplier."""
 
@@ -307,6 +352,11 @@ class Cutoff(_Strict):
     kinds: list[Kind] = Field(default_factory=_all_kinds, min_length=1)
     start_day: Day = 0
     end_day: Day | None = Field(None, description="Support resumes on this day; none: never.")
+    duration_days: Duration | None = Field(
+        None,
+        description="A random length instead of end_day, sampled by the Monte Carlo engine; "
+        "the analytic engine uses its mean.",
+    )
     title: str | None = None
 
     @model_validator(mode="after")
@@ -315,7 +365,15 @@ class Cutoff(_Strict):
             raise ValueError("give exactly one of 'jurisdiction' or 'supplier'")
         if self.end_day is not None and self.end_day <= self.start_day:
             raise ValueError("end_day must be after start_day")
+        if self.end_day is not None and self.duration_days is not None:
+            raise ValueError("give end_day or duration_days, not both")
         return self
+
+    def expected_end(self) -> int | None:
+        """The end day, or for a random length the start plus its mean (whole days)."""
+        if self.duration_days is not None:
+            return self.start_day + max(1, round(self.duration_days.mean()))
+        return self.end_day
 
     @property
     def target(self) -> str:

@@ -27,8 +27,8 @@ __all__ = [
 ]
 
 F64 = NDArray[np.float64]
-I64 = NDArray[np.int64]
 B8 = NDArray[np.bool_]
+I64 = NDArray[np.int64]
 
 
 #: Default bound on the memory a plan and its engine may use, in bytes.
@@ -155,6 +155,7 @@ def compile_plan(
     share = np.zeros((n_parts, 3))
     rtime = np.zeros((n_parts, 3))
     rsup = np.full((n_parts, 3), -1, dtype=np.int64)
+    rcap = np.full((n_parts, 3), np.inf)
     assumptions: list[tuple[str, ...]] = []
     sw: list[tuple[int, int, float, float, float, float, float]] = []
     mu: list[tuple[int, F64, float]] = []
@@ -176,9 +177,11 @@ def compile_plan(
                 rsup[p, 0] = sidx[part.new_buy.supplier]
             if part.domestic_repair is not None:
                 rtime[p, 1] = part.domestic_repair.turnaround_days
+                rcap[p, 1] = part.domestic_repair.capacity_per_day or np.inf
             if part.supplier_repair is not None:
                 rtime[p, 2] = part.supplier_repair.turnaround_days
                 rsup[p, 2] = sidx[part.supplier_repair.supplier]
+                rcap[p, 2] = part.supplier_repair.capacity_per_day or np.inf
         for item in st.software:
             last = fleet.software.get(item.name)
             known = last.last_update_day if last is not None else None
@@ -220,14 +223,26 @@ def compile_plan(
         assumptions.append(tuple(dict.fromkeys(assumed)))
 
     cut = np.zeros((len(cutoff_sets), len(suppliers), len(KINDS), T), dtype=np.bool_)
+    table: list[tuple[int, int, int, int, float, float]] = []
+    stops: list[B8] = []
     for b, cutoffs in enumerate(cutoff_sets):
         for c in cutoffs:
-            end = T if c.end_day is None else min(c.end_day, T)
-            if c.start_day >= end:
-                continue
+            stop = np.zeros((len(suppliers), len(KINDS)), dtype=np.bool_)
             for name, kinds in stopped_suppliers(doc, c).items():
                 for k in kinds:
-                    cut[b, sidx[name], KIND_INDEX[k], c.start_day : end] = True
+                    stop[sidx[name], KIND_INDEX[k]] = True
+            stops.append(stop)
+            d = c.duration_days
+            if d is None:
+                table.append((b, c.start_day, -1 if c.end_day is None else c.end_day, 0, 0, 0))
+            elif d.distribution == "uniform":
+                table.append((b, c.start_day, -1, 1, d.low, d.high))
+            else:
+                table.append((b, c.start_day, -1, 2, d.median, d.sigma))
+            expected = c.expected_end()
+            end = T if expected is None else min(expected, T)
+            if c.start_day < end:
+                cut[b, :, :, c.start_day : end] |= stop[:, :, None]
 
     parts = [p for _, p in part_rows]
     return Plan(
@@ -253,7 +268,15 @@ def compile_plan(
         share=share,
         route_time=rtime,
         route_supplier=rsup,
+        route_capacity=rcap,
         cut=cut,
+        co_batch=_i64(table, 0),
+        co_start=_i64(table, 1),
+        co_end=_i64(table, 2),
+        co_dist=_i64(table, 3),
+        co_a=_f64(table, 4),
+        co_b=_f64(table, 5),
+        co_stop=np.stack(stops) if stops else np.zeros((0, len(suppliers), len(KINDS)), bool),
         sw_fleet=_i64(sw, 0),
         sw_supplier=_i64(sw, 1),
         sw_cadence=_f64(sw, 2),

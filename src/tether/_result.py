@@ -67,7 +67,6 @@ class Result:
             names = [*FLEET_FACTORS, "backorders", "capability", "baseline_capability", "fraction"]
             frame = self.data[names].to_dataframe().reset_index()
             frame = frame.rename(columns={"baseline_capability": "baseline"})
-            frame = frame.drop(columns=[c for c in ("area",) if c in frame.columns])
         else:
             raise TetherError(f"level must be 'area' or 'fleet', not {level!r}")
         frame.insert(0, "scenario", self.scenario)

@@ -54,8 +54,16 @@ class Plan:
     share: F64  # [P, R]
     route_time: F64  # [P, R] days; 0 where the share is 0
     route_supplier: I64  # [P, R]; -1 for domestic or none
-    # cutoffs
+    route_capacity: F64  # [P, R] items inducted per day; inf where unlimited
+    # cutoffs: the mask, with random lengths at their mean, and the table behind it
     cut: B8  # [B, S, K, T]
+    co_batch: I64  # [C] batch member of each cutoff
+    co_start: I64  # [C]
+    co_end: I64  # [C] end day; -1 for never (or for a random length)
+    co_dist: I64  # [C] 0 fixed, 1 uniform whole days [a, b], 2 lognormal (median a, sigma b)
+    co_a: F64
+    co_b: F64
+    co_stop: B8  # [C, S, K] what each cutoff stops
     # software
     sw_fleet: I64
     sw_supplier: I64
@@ -80,6 +88,11 @@ class Plan:
     sv_alt_factor: F64
     # provenance: per fleet, the assumed parameters its numbers rest on
     assumptions: tuple[tuple[str, ...], ...] = field(default=())
+
+    @property
+    def random_cutoffs(self) -> bool:
+        """Whether any cutoff has a random length."""
+        return bool((self.co_dist > 0).any())
 
     @property
     def days(self) -> I64:
