@@ -46,8 +46,8 @@ def test_available_basis_is_self_consistent() -> None:
     active = ~plan.cut[1, plan.route_supplier[0, 2], 1]
     ri = return_index(clock(active), np.array([30.0]))
     m = cum - returned(cum[None], lam[None], np.array([zr * a_ss[0]]), ri)[0]
-    expected = np.clip(1 - ebo(m, 10) / 20, 0, 1)
-    assert_allclose(a, expected, rtol=1e-10)
+    expected = 1 - (ebo(m, 10) - ebo(m, 30)) / 20  # empty positions E[min(B, N)] / N
+    assert_allclose(a, expected, rtol=1e-10, atol=1e-14)
     # fewer units flying means fewer failures: never worse than the fleet basis
     fleet_doc = single_pool(
         cutoffs=[{"supplier": "acme", "start_day": 5, "end_day": 40}], horizon=80

@@ -38,10 +38,13 @@ def test_hand_checkable_indefinite_cutoff() -> None:
     t = np.arange(61)
     assert_allclose(part_pipelines(plan, 1)[0], 15 + 0.5 * t, rtol=1e-12)
     assert_allclose(part_pipelines(plan, 0)[0], np.full(61, 15.0), rtol=1e-12)
-    expected = np.clip(1 - tether.ebo(15 + 0.5 * t, 10) / 20, 0, 1)
+    m = 15 + 0.5 * t
+    # availability = 1 - E[min(B, N)] / N with B = (X - 10)^+: EBO(m, 10) - EBO(m, 30)
+    expected = 1 - (tether.ebo(m, 10) - tether.ebo(m, 30)) / 20
     out = run_analytic(plan)
-    assert_allclose(out.availability[1, 0], expected, rtol=1e-12)
-    assert out.availability[1, 0, -1] == 0.0  # EBO past N Z: clamped, not negative
+    assert_allclose(out.availability[1, 0], expected, rtol=1e-12, atol=1e-14)
+    assert_allclose(out.backorders[1, 0], tether.ebo(m, 10), rtol=1e-12)
+    assert out.availability[1, 0, -1] < 1e-3  # 45 expected out, 30 positions and spares
 
 
 def test_cutoff_that_ends_returns_the_pipeline() -> None:

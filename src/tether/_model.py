@@ -120,10 +120,10 @@ class Supplier(_Entry):
 
 
 Capacity = Annotated[
-    float | None,
+    int | None,
     Field(
         None,
-        gt=0.0,
+        ge=1,
         description="Most items inducted into repair per day (Monte Carlo engine only); "
         "none means unlimited.",
     ),

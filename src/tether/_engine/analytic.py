@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 from tether._engine.arrays import KIND_INDEX, ROUTE_KIND, Plan
 from tether._engine.factors import munitions_factor, service_factor, software_factor
 from tether._engine.pipeline import Clock, ReturnIndex, clock, return_index, returned
-from tether._engine.poisson import availability_log, ebo
+from tether._engine.poisson import availability_log, ebo, empty_positions
 
 __all__ = ["EngineOutput", "part_pipelines", "run_analytic", "steady_state"]
 
@@ -67,8 +67,8 @@ def steady_state(plan: Plan) -> tuple[F64, F64]:
     def avail(a_fleet: F64) -> tuple[F64, F64]:
         lam = plan.units[f] * a_fleet[f] * zr * plan.hours[f, 0]
         m = lam * tbar
-        b = ebo(m, plan.spares)
-        terms = availability_log(b[:, None], plan.units[f], plan.quantity)[:, 0]
+        holes = empty_positions(m[:, None], plan.spares, plan.units[f] * plan.quantity)
+        terms = availability_log(holes, plan.units[f], plan.quantity)[:, 0]
         log_a = np.zeros(nf)
         np.add.at(log_a, f, terms)
         return m, np.exp(log_a)
@@ -178,7 +178,8 @@ def _parts_fixed(
         m = _pipeline(plan, chunk, _route_indices(plan, clocks, cid, chunk), cum, lam, lss)
         back = ebo(m, plan.spares[chunk][:, None])
         f = plan.part_fleet[chunk]
-        np.add.at(log_a, f, availability_log(back, plan.units[f], plan.quantity[chunk]))
+        holes = empty_positions(m, plan.spares[chunk], plan.units[f] * plan.quantity[chunk])
+        np.add.at(log_a, f, availability_log(holes, plan.units[f], plan.quantity[chunk]))
         np.add.at(bo, f, back)
     return log_a, bo
 
@@ -207,7 +208,8 @@ def _parts_stepped(
             back = np.where(i >= 0, back, lss[pos] * ri.before[:, t])
             m[pos] += plan.share[rows[pos], r] * (cum[pos, t] - back)
         b_t = ebo(m, spares)
-        terms = availability_log(b_t[:, None], plan.units[f], plan.quantity[rows])[:, 0]
+        holes = empty_positions(m[:, None], spares, plan.units[f] * plan.quantity[rows])
+        terms = availability_log(holes, plan.units[f], plan.quantity[rows])[:, 0]
         np.add.at(log_a[:, t], f, terms)
         np.add.at(bo[:, t], f, b_t)
         a_t = np.exp(log_a[:, t] + log_fixed[:, t])

@@ -6,7 +6,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
-__all__ = ["availability_log", "ebo", "fill_rate"]
+__all__ = ["availability_log", "ebo", "empty_positions", "fill_rate"]
 
 F64 = NDArray[np.float64]
 
@@ -39,6 +39,25 @@ def ebo(m: ArrayLike, s: ArrayLike) -> F64:
     return out
 
 
+def empty_positions(m: F64, s: NDArray[np.int64], positions: F64) -> F64:
+    """Expected empty positions ``E[min((X - s)^+, n)]`` for ``X ~ Poisson(m)``, ``n`` installed.
+
+    Equals ``EBO(s) - EBO(s + n)``: backorders beyond the installed positions ground no
+    more units. The second term is evaluated only where it is not negligible, that is
+    where ``s + n`` is within 12 standard deviations (plus 12) of ``m``.
+
+    ``m`` is ``[P, T]``; ``s`` and ``positions`` are ``[P]`` or ``[P, 1]``.
+    """
+    s2 = np.broadcast_to(np.reshape(s, (-1, 1)), m.shape)
+    n2 = np.broadcast_to(np.reshape(positions, (-1, 1)), m.shape)
+    out = ebo(m, s2)
+    top = s2 + n2
+    near = top < m + 12.0 * np.sqrt(m) + 12.0
+    if near.any():
+        out[near] -= ebo(m[near], top[near].astype(np.int64))
+    return np.maximum(out, 0.0)
+
+
 def fill_rate(m: ArrayLike, s: ArrayLike) -> F64:
     """Probability that a demand is met from stock: ``P(X < s) = P(X <= s - 1)``."""
     m = np.asarray(m, dtype=np.float64)
@@ -48,11 +67,13 @@ def fill_rate(m: ArrayLike, s: ArrayLike) -> F64:
 
 
 def availability_log(backorders: F64, units: F64, quantity: F64) -> F64:
-    """Per-part terms ``Z log(1 - EBO / (N Z))``, clamped so availability stays in [0, 1].
+    """Per-part terms ``Z log(1 - E / (N Z))``, clamped so availability stays in [0, 1].
 
-    Summing the terms of a fleet's parts and exponentiating gives Sherbrooke's
-    availability without cannibalisation. ``units`` and ``quantity`` broadcast against
-    ``backorders`` along its first axis.
+    ``backorders`` should be the expected empty positions (:func:`empty_positions`), so
+    that more backorders than installed positions ground the fleet and no more. Summing
+    the terms of a fleet's parts and exponentiating gives Sherbrooke's availability
+    without cannibalisation (exact for ``Z = 1``). ``units`` and ``quantity`` broadcast
+    against ``backorders`` along its first axis.
     """
     installed = (units * quantity)[:, None]
     ratio = 1.0 - backorders / installed

@@ -1,0 +1,129 @@
+"""Monte Carlo: cutoff masks per replication, pipeline clocks, and return instants.
+
+Conventions match the analytic engine: a failure at time ``u + xi`` (day ``u``, ``xi`` in
+(0, 1)) on a route with turnaround ``tau`` is back at the first instant ``t`` with
+``A(t) >= A(u + xi) + tau``, ``A`` the route's clock (active days before ``t``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from tether._engine.arrays import KIND_INDEX, ROUTE_KIND, Plan
+
+__all__ = ["Clocks", "build_clocks", "sample_cut"]
+
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+B8 = NDArray[np.bool_]
+
+
+def sample_cut(plan: Plan, b: int, reps: int, rng: np.random.Generator) -> B8:
+    """Cut masks ``[R, S, K, T]`` for batch member ``b``; ``R`` is 1 when no length is random.
+
+    Random lengths are drawn per replication: uniform over whole days, or lognormal
+    rounded to whole days (at least 1).
+    """
+    T = plan.horizon + 1
+    mine = np.flatnonzero(plan.co_batch == b)
+    if not (plan.co_dist[mine] > 0).any():
+        return plan.cut[b][None]
+    t = np.arange(T)
+    cut = np.zeros((reps, *plan.cut.shape[1:]), dtype=np.bool_)
+    for c in mine:
+        start = plan.co_start[c]
+        if plan.co_dist[c] == 0:
+            end = np.full(reps, T if plan.co_end[c] < 0 else plan.co_end[c])
+        elif plan.co_dist[c] == 1:
+            end = start + rng.integers(int(plan.co_a[c]), int(plan.co_b[c]) + 1, size=reps)
+        else:
+            length = np.rint(rng.lognormal(np.log(plan.co_a[c]), plan.co_b[c], size=reps))
+            end = start + np.maximum(length, 1).astype(np.int64)
+        days = (t[None, :] >= start) & (t[None, :] < end[:, None])  # [R, T]
+        cut |= plan.co_stop[c][None, :, :, None] & days[:, None, None, :]
+    return cut
+
+
+@dataclass(frozen=True, slots=True)
+class Clocks:
+    """Stacked clocks ``[C, R', T]`` and first-instant tables ``[C, R', T + 2]``.
+
+    ``cid[p, r]`` is the clock of part row ``p`` on route ``r``; clock 0 never stops.
+    ``R'`` is 1 when the masks are the same for every replication.
+    """
+
+    A: I64
+    active: B8
+    first: I64
+    cid: I64
+
+    def back(self, rep: I64, part: I64, route: I64, day: I64, xi: F64, tau: F64) -> I64:
+        """Return instants of failures at ``day + xi``; ``horizon + 1`` means not within it."""
+        c = self.cid[part, route]
+        r = rep if self.A.shape[1] > 1 else np.zeros_like(rep)
+        y = self.A[c, r, day] + self.active[c, r, day] * xi + tau
+        k = np.minimum(np.ceil(y).astype(np.int64), self.first.shape[2] - 1)
+        out: I64 = self.first[c, r, k]
+        return out
+
+    def back_from(self, rep: I64, part: I64, route: I64, instant: I64, tau: F64) -> I64:
+        """Return instants of items inducted at ``instant`` (a whole day)."""
+        c = self.cid[part, route]
+        r = rep if self.A.shape[1] > 1 else np.zeros_like(rep)
+        k = self.A[c, r, instant] + np.ceil(tau).astype(np.int64)
+        out: I64 = self.first[c, r, np.minimum(k, self.first.shape[2] - 1)]
+        return out
+
+    def back_before_zero(self, rep: I64, part: I64, route: I64, need: F64) -> I64:
+        """Return instants of items that, at day 0, still need ``need`` clock-days."""
+        c = self.cid[part, route]
+        r = rep if self.A.shape[1] > 1 else np.zeros_like(rep)
+        k = np.minimum(np.ceil(need).astype(np.int64), self.first.shape[2] - 1)
+        out: I64 = self.first[c, r, k]
+        return out
+
+
+def _tables(active: B8) -> tuple[I64, I64]:
+    """Clock readings ``A [R, T]`` and first instants ``[R, T + 2]`` for masks ``[R, T]``."""
+    reps, T = active.shape
+    A = np.zeros((reps, T), dtype=np.int64)
+    np.cumsum(active[:, :-1], axis=1, out=A[:, 1:])
+    first = np.full((reps, T + 2), T, dtype=np.int64)  # T = horizon + 1: not within it
+    first[:, 0] = 0
+    rows, cols = np.nonzero(np.diff(A, axis=1) > 0)
+    first[rows, A[rows, cols + 1]] = cols + 1
+    return A, first
+
+
+def build_clocks(plan: Plan, cut: B8) -> Clocks:
+    """Clocks of every (route, supplier) pair in use, under masks ``cut [R', S, K, T]``."""
+    reps, T = cut.shape[0], plan.horizon + 1
+    actives = [np.ones((reps, T), dtype=np.bool_)]
+    cid = np.zeros(plan.share.shape, dtype=np.int64)
+    for r, kind in enumerate(ROUTE_KIND):
+        if kind < 0:
+            continue
+        for s in np.unique(plan.route_supplier[:, r]):
+            if s < 0:
+                continue
+            mask = cut[:, s, kind]
+            if not mask.any():
+                continue
+            cid[plan.route_supplier[:, r] == s, r] = len(actives)
+            actives.append(~mask)
+    active = np.stack(actives)
+    tables = [_tables(a) for a in active]
+    return Clocks(
+        A=np.stack([t[0] for t in tables]),
+        active=active,
+        first=np.stack([t[1] for t in tables]),
+        cid=cid,
+    )
+
+
+def kind_cut(cut: B8, kind: str, suppliers: I64) -> B8:
+    """``cut[:, suppliers, kind]`` as ``[R', n, T]``."""
+    return cut[:, suppliers, KIND_INDEX[kind]]
