@@ -24,38 +24,36 @@ def ebo(m: ArrayLike, s: ArrayLike) -> F64:
     """
     m = np.asarray(m, dtype=np.float64)
     s = np.asarray(s)
-    m, s = np.broadcast_arrays(m, s)
-    out = np.array(m, dtype=np.float64, copy=True)
-    pos = s > 0
-    if not pos.any():
-        return out
-    mp = m[pos]
-    sp = s[pos].astype(np.float64)
+    sp = np.maximum(s, 1).astype(np.float64)  # s = 0 is handled below
     with np.errstate(divide="ignore", invalid="ignore", under="ignore"):
-        q = special.gammainc(sp, mp)  # P(X >= s) for s >= 1
-        pmf = np.exp(special.xlogy(sp, mp) - mp - special.gammaln(sp + 1.0))
-    val = mp * q - sp * (q - pmf)
-    out[pos] = np.maximum(val, 0.0)
+        q = special.gammainc(sp, m)  # P(X >= s) for s >= 1
+        pmf = np.exp(special.xlogy(sp, m) - m - special.gammaln(sp + 1.0))
+    val = m * q - sp * (q - pmf)
+    val = np.maximum(val, 0.0)
+    out: F64 = np.where(s > 0, val, m)
     return out
 
 
-def empty_positions(m: F64, s: NDArray[np.int64], positions: F64) -> F64:
+def empty_positions(
+    m: F64, s: NDArray[np.int64], positions: F64, backorders: F64 | None = None
+) -> F64:
     """Expected empty positions ``E[min((X - s)^+, n)]`` for ``X ~ Poisson(m)``, ``n`` installed.
 
     Equals ``EBO(s) - EBO(s + n)``: backorders beyond the installed positions ground no
     more units. The second term is evaluated only where it is not negligible, that is
     where ``s + n`` is within 12 standard deviations (plus 12) of ``m``.
 
-    ``m`` is ``[P, T]``; ``s`` and ``positions`` are ``[P]`` or ``[P, 1]``.
+    ``m`` is ``[P, T]``; ``s`` and ``positions`` are ``[P]``; ``backorders``, if given, is
+    ``EBO(m, s)`` already computed.
     """
-    s2 = np.broadcast_to(np.reshape(s, (-1, 1)), m.shape)
-    n2 = np.broadcast_to(np.reshape(positions, (-1, 1)), m.shape)
-    out = ebo(m, s2)
-    top = s2 + n2
+    top = (np.reshape(s, (-1, 1)) + np.reshape(positions, (-1, 1))).astype(np.float64)
+    out = ebo(m, np.reshape(s, (-1, 1))) if backorders is None else backorders.copy()
     near = top < m + 12.0 * np.sqrt(m) + 12.0
     if near.any():
-        out[near] -= ebo(m[near], top[near].astype(np.int64))
-    return np.maximum(out, 0.0)
+        rows, cols = np.nonzero(near)
+        out[rows, cols] -= ebo(m[rows, cols], top[rows, 0].astype(np.int64))
+        np.maximum(out, 0.0, out=out)
+    return out
 
 
 def fill_rate(m: ArrayLike, s: ArrayLike) -> F64:
