@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 import numpy as np
 import xarray as xr
 from numpy.typing import NDArray
 
-from tether._engine.analytic import EngineOutput, run_analytic
+from tether._engine.analytic import run_analytic
+from tether._engine.montecarlo import MonteCarloOutput, run_montecarlo
 from tether._errors import TetherError
 from tether._metrics import Summary, fraction_of, summarise
 from tether._model import Document, Scenario
@@ -17,7 +19,12 @@ from tether._result import Result
 
 __all__ = ["simulate"]
 
-Engine = Literal["analytic"]
+Engine = Literal["analytic", "montecarlo"]
+F64 = NDArray[np.float64]
+Progress = Callable[[int, int], None]
+
+#: Default quantiles of the Monte Carlo bands.
+QUANTILES: tuple[float, ...] = (0.1, 0.5, 0.9)
 
 
 def _end_day(scenario: Scenario) -> int | None:
@@ -28,32 +35,78 @@ def _end_day(scenario: Scenario) -> int | None:
     return max(int(e) for e in ends if e is not None)
 
 
-def _dataset(plan: Plan, out: EngineOutput) -> xr.Dataset:
-    fleet_dims = ("fleet", "day")
+def _membership(plan: Plan) -> F64:
+    """``[A, F]`` weights: area capability is ``membership @ fleet capability``."""
+    member = np.equal.outer(np.arange(len(plan.areas)), plan.area_of).astype(np.float64)
+    return member * plan.weight[None, :]
+
+
+def _dataset(plan: Plan, mean: dict[str, F64]) -> xr.Dataset:
+    """Labelled means of batch members 0 (baseline) and 1 (the scenario)."""
+    fd = ("fleet", "day")
     base, case = 0, 1
-    area_names = list(plan.areas)
-    weighted = plan.weight[None, :, None] * out.capability
-    member = np.equal.outer(np.arange(len(area_names)), plan.area_of).astype(np.float64)
-    area_cap = np.einsum("af,bft->bat", member, weighted)
+    cap = mean["capability"]
+    area_cap = np.einsum("af,bft->bat", _membership(plan), cap)
     data = {
-        "availability": (fleet_dims, out.availability[case]),
-        "software": (fleet_dims, out.software[case]),
-        "munitions": (fleet_dims, out.munitions[case]),
-        "services": (fleet_dims, out.services[case]),
-        "backorders": (fleet_dims, out.backorders[case]),
-        "capability": (fleet_dims, out.capability[case]),
-        "baseline_capability": (fleet_dims, out.capability[base]),
-        "baseline_availability": (fleet_dims, out.availability[base]),
-        "fraction": (fleet_dims, fraction_of(out.capability[case], out.capability[base])),
+        "availability": (fd, mean["availability"][case]),
+        "software": (fd, mean["software"][case]),
+        "munitions": (fd, mean["munitions"][case]),
+        "services": (fd, mean["services"][case]),
+        "backorders": (fd, mean["backorders"][case]),
+        "capability": (fd, cap[case]),
+        "baseline_capability": (fd, cap[base]),
+        "baseline_availability": (fd, mean["availability"][base]),
+        "fraction": (fd, fraction_of(cap[case], cap[base])),
         "area_capability": (("area", "day"), area_cap[case]),
         "area_baseline": (("area", "day"), area_cap[base]),
         "area_fraction": (("area", "day"), fraction_of(area_cap[case], area_cap[base])),
-        "area_of": (("fleet",), np.array([area_names[i] for i in plan.area_of])),
+        "area_of": (("fleet",), np.array([plan.areas[i] for i in plan.area_of])),
         "units": (("fleet",), plan.units),
         "weight": (("fleet",), plan.weight),
     }
-    coords = {"fleet": list(plan.fleets), "area": area_names, "day": plan.days}
+    coords = {"fleet": list(plan.fleets), "area": list(plan.areas), "day": plan.days}
     return xr.Dataset(data, coords=coords)
+
+
+def _bands(
+    plan: Plan,
+    data: xr.Dataset,
+    out: MonteCarloOutput,
+    quantiles: Sequence[float],
+    thresholds: Sequence[float],
+) -> xr.Dataset:
+    """Add quantile bands, standard errors and P(area above threshold) from the samples."""
+    fleet_samples = out.samples[1].astype(np.float64)  # [R, F, T]
+    area_samples = np.einsum("af,rft->rat", _membership(plan), fleet_samples)
+    base_area = data["area_baseline"].values
+    base_fleet = data["baseline_capability"].values
+    q = np.asarray(quantiles)
+    area_q = np.quantile(area_samples, q, axis=0)
+    fleet_q = np.quantile(fleet_samples, q, axis=0)
+    above = np.stack(
+        [(area_samples >= th * base_area[None] - 1e-12).mean(axis=0) for th in thresholds]
+    )
+    membership = _membership(plan)
+    area_se = np.sqrt(np.einsum("af,ft->at", membership**2, out.stderr["capability"][1] ** 2))
+    return data.assign(
+        capability_se=(("fleet", "day"), out.stderr["capability"][1]),
+        availability_se=(("fleet", "day"), out.stderr["availability"][1]),
+        area_capability_se=(("area", "day"), area_se),
+        area_capability_q=(("quantile", "area", "day"), area_q),
+        area_fraction_q=(("quantile", "area", "day"), fraction_of(area_q, base_area[None])),
+        fraction_q=(("quantile", "fleet", "day"), fraction_of(fleet_q, base_fleet[None])),
+        area_prob_above=(("threshold", "area", "day"), above),
+    ).assign_coords(quantile=q, threshold=np.asarray(thresholds, dtype=np.float64))
+
+
+def _notes(plan: Plan, engine: str) -> list[str]:
+    notes = []
+    if engine == "analytic":
+        if np.isfinite(plan.route_capacity).any():
+            notes.append("repair capacity limits are ignored by the analytic engine")
+        if plan.random_cutoffs:
+            notes.append("the analytic engine plays random cutoff lengths at their mean")
+    return notes
 
 
 def simulate(
@@ -61,10 +114,20 @@ def simulate(
     scenario: str | Scenario | None = None,
     *,
     engine: Engine = "analytic",
+    reps: int = 1000,
+    seed: int | np.random.Generator = 0,
+    cannibalise: bool = False,
+    munitions_noise: bool = True,
+    quantiles: Sequence[float] = QUANTILES,
+    progress: Progress | None = None,
 ) -> Result:
     """Simulate one scenario of ``document`` (by name; default: the file's first).
 
-    Returns a :class:`Result` with the scenario and its no-cutoff baseline.
+    ``engine="analytic"`` gives exact expectations; ``engine="montecarlo"`` samples
+    ``reps`` replications from ``seed`` (an int or a ``numpy.random.Generator``; the same
+    seed gives the same result) and adds quantile bands and the probability that each
+    area is above each threshold. ``cannibalise`` and ``munitions_noise`` apply to the
+    Monte Carlo engine. Returns a :class:`Result` with the scenario and its baseline.
 
     >>> import tether
     >>> doc = tether.load("examples/single-fleet.yaml")
@@ -74,19 +137,47 @@ def simulate(
     >>> f"{result.fraction('long-range-fires')[90]:.2f}"  # the day the cutoff ends
     '0.78'
     """
-    if engine != "analytic":
-        raise TetherError(f"unknown engine {engine!r}; available: 'analytic'")
+    if engine not in ("analytic", "montecarlo"):
+        raise TetherError(f"unknown engine {engine!r}; available: 'analytic', 'montecarlo'")
+    if engine == "montecarlo" and not 2 <= reps <= 10_000_000:
+        raise TetherError(f"reps must be between 2 and 10,000,000, not {reps}")
+    if any(not 0 <= q <= 1 for q in quantiles):
+        raise TetherError("quantiles must lie in [0, 1]")
     if not isinstance(scenario, Scenario):
         try:
             scenario = document.scenario(scenario)
         except KeyError as exc:
             raise TetherError(str(exc.args[0])) from None
     plan = compile_scenario(document, scenario)
-    out = run_analytic(plan)
-    data = _dataset(plan, out)
+    extra: dict[str, object] = {}
+    if engine == "analytic":
+        out = run_analytic(plan, progress=progress)
+        mean = {
+            k: getattr(out, k)
+            for k in ("availability", "software", "munitions", "services", "backorders")
+        }
+        mean["capability"] = out.capability
+        data = _dataset(plan, mean)
+    else:
+        rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        mc = run_montecarlo(
+            plan,
+            reps,
+            rng,
+            cannibalise=cannibalise,
+            munitions_noise=munitions_noise,
+            keep_samples=[1],
+            progress=progress,
+        )
+        data = _bands(plan, _dataset(plan, mc.mean), mc, quantiles, scenario.thresholds)
+        extra = {
+            "reps": reps,
+            "seed": seed if isinstance(seed, int) else None,
+            "cannibalise": cannibalise,
+        }
     end = _end_day(scenario)
 
-    def summary(cap: NDArray[np.float64], base: NDArray[np.float64]) -> Summary:
+    def summary(cap: F64, base: F64) -> Summary:
         return summarise(
             cap,
             base,
@@ -115,4 +206,6 @@ def simulate(
         summary=areas,
         fleet_summary=fleets,
         assumptions=assumptions,
+        notes=tuple(_notes(plan, engine)),
+        settings=extra,
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,15 @@ class Result:
     (factors in [0, 1]), ``backorders`` (expected, summed over parts), ``capability`` and
     ``baseline_capability`` (unit-equivalents), ``fraction`` (of baseline). Per area:
     ``area_capability``, ``area_baseline``, ``area_fraction``.
-    ``summary`` holds the summary metrics per area; ``fleet_summary`` per fleet.
+    ``summary`` holds the summary metrics per area (on the mean curves); ``fleet_summary``
+    per fleet.
+
+    From the Monte Carlo engine, also: ``capability_se``, ``availability_se`` and
+    ``area_capability_se`` (standard errors of the means); ``area_capability_q``,
+    ``area_fraction_q`` and ``fraction_q`` (quantile bands over the ``quantile``
+    coordinate); ``area_prob_above`` (probability that the area is at or above each
+    ``threshold`` times its mean baseline). ``settings`` records reps, seed and
+    cannibalisation; ``notes`` what the engine left out.
     """
 
     scenario: str
@@ -38,6 +46,20 @@ class Result:
     summary: dict[str, Summary]
     fleet_summary: dict[str, Summary]
     assumptions: dict[str, tuple[str, ...]]
+    notes: tuple[str, ...] = ()
+    settings: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def has_bands(self) -> bool:
+        """Whether the result carries Monte Carlo bands."""
+        return "area_fraction_q" in self.data
+
+    def band(self, area: str, quantile: float) -> np.ndarray[Any, np.dtype[np.float64]]:
+        """Daily fraction of baseline at ``quantile`` for ``area`` (Monte Carlo only)."""
+        if not self.has_bands:
+            raise TetherError("this result has no bands: run the Monte Carlo engine")
+        values = self.data["area_fraction_q"].sel(area=area, quantile=quantile, method="nearest")
+        return np.asarray(values.values, dtype=np.float64)
 
     @property
     def horizon(self) -> int:
@@ -63,6 +85,15 @@ class Result:
             names = ["area_capability", "area_baseline", "area_fraction"]
             frame = self.data[names].to_dataframe().reset_index()
             frame.columns = pd.Index(["area", "day", "capability", "baseline", "fraction"])
+            if self.has_bands:
+                for q in self.data["quantile"].values:
+                    band = self.data["area_fraction_q"].sel(quantile=q)
+                    frame[f"fraction_p{round(100 * q)}"] = band.transpose(
+                        "area", "day"
+                    ).values.ravel()
+                for th in self.data["threshold"].values:
+                    prob = self.data["area_prob_above"].sel(threshold=th)
+                    frame[f"prob_above_{th:g}"] = prob.transpose("area", "day").values.ravel()
         elif level == "fleet":
             names = [*FLEET_FACTORS, "backorders", "capability", "baseline_capability", "fraction"]
             frame = self.data[names].to_dataframe().reset_index()
@@ -92,16 +123,34 @@ class Result:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict; its shape is documented in ``docs/json.md``."""
+
+        def rounded(values: Any) -> list[float]:
+            return [round(float(v), 6) for v in values]
+
         areas = []
         for area in self.areas:
-            areas.append(
-                {
-                    "name": area,
-                    "fraction": [round(float(v), 6) for v in self.fraction(area)],
-                    "metrics": self.summary[area].to_dict(),
-                    "assumptions": list(self.assumptions.get(area, ())),
+            entry: dict[str, Any] = {
+                "name": area,
+                "fraction": rounded(self.fraction(area)),
+                "metrics": self.summary[area].to_dict(),
+                "assumptions": list(self.assumptions.get(area, ())),
+            }
+            if self.has_bands:
+                sel = self.data.sel(area=area)
+                entry["bands"] = {
+                    f"p{round(100 * q)}": rounded(sel["area_fraction_q"].sel(quantile=q).values)
+                    for q in self.data["quantile"].values
                 }
-            )
+                entry["prob_above"] = {
+                    f"{th:g}": rounded(sel["area_prob_above"].sel(threshold=th).values)
+                    for th in self.data["threshold"].values
+                }
+                base = sel["area_baseline"].values
+                se = sel["area_capability_se"].values
+                entry["fraction_stderr"] = rounded(
+                    np.where(base > 0, se / np.where(base > 0, base, 1), 0)
+                )
+            areas.append(entry)
         fleets = []
         for fleet in self.fleets:
             sel = self.data.sel(fleet=fleet)
@@ -118,6 +167,8 @@ class Result:
             "scenario": self.scenario,
             "title": self.title,
             "engine": self.engine,
+            "settings": dict(self.settings),
+            "notes": list(self.notes),
             "horizon_days": self.horizon,
             "areas": areas,
             "fleets": fleets,

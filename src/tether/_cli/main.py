@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import json
 import sys
 from collections.abc import Callable
@@ -37,6 +38,12 @@ out_console = Console(width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
 T = TypeVar("T")
+
+
+class EngineName(enum.StrEnum):
+    analytic = "analytic"
+    montecarlo = "montecarlo"
+
 
 CatalogueOption = Annotated[
     list[Path] | None,
@@ -97,7 +104,9 @@ def _pick(doc: Document, names: list[str] | None) -> list[Scenario]:
     return own
 
 
-def _simulate_all(doc: Document, scenarios: list[Scenario], quiet: bool) -> list[Result]:
+def _simulate_all(
+    doc: Document, scenarios: list[Scenario], quiet: bool, options: dict[str, Any]
+) -> list[Result]:
     results: list[Result] = []
     with Progress(
         SpinnerColumn(),
@@ -109,11 +118,14 @@ def _simulate_all(doc: Document, scenarios: list[Scenario], quiet: bool) -> list
         transient=True,
         disable=quiet,
     ) as progress:
-        task = progress.add_task("simulating", total=len(scenarios))
         for sc in scenarios:
-            progress.update(task, description=f"simulating {sc.name}")
-            results.append(simulate(doc, sc))
-            progress.advance(task)
+            task = progress.add_task(f"simulating {sc.name}", total=None)
+
+            def report(done: int, total: int, task: Any = task) -> None:
+                progress.update(task, completed=done, total=total)
+
+            results.append(simulate(doc, sc, progress=report, **options))
+            progress.remove_task(task)
     return results
 
 
@@ -132,14 +144,35 @@ def run(
         bool, typer.Option("--json", help="Print one JSON object (see docs/json.md).")
     ] = False,
     fleets: Annotated[bool, typer.Option("--fleets", help="Also show a table per fleet.")] = False,
+    engine: Annotated[
+        EngineName,
+        typer.Option("--engine", "-e", help="analytic (exact means) or montecarlo (bands)."),
+    ] = EngineName.analytic,
+    reps: Annotated[
+        int,
+        typer.Option("--reps", "-n", min=2, max=10_000_000, help="Monte Carlo replications."),
+    ] = 1000,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Monte Carlo seed: the same seed, the same result.")
+    ] = 0,
+    cannibalise: Annotated[
+        bool,
+        typer.Option(
+            "--cannibalise/--no-cannibalise",
+            help="Monte Carlo: consolidate missing parts onto as few units as possible.",
+        ),
+    ] = False,
     catalogue: CatalogueOption = None,
     no_builtin: NoBuiltinOption = False,
 ) -> None:
     """Simulate the scenarios of FILE and report capability per area, day by day."""
+    options: dict[str, Any] = {"engine": engine.value}
+    if engine is EngineName.montecarlo:
+        options.update(reps=reps, seed=seed, cannibalise=cannibalise)
 
     def work() -> None:
         doc = load(file, catalogue, builtin=not no_builtin)
-        results = _simulate_all(doc, _pick(doc, scenario), quiet=as_json)
+        results = _simulate_all(doc, _pick(doc, scenario), quiet=as_json, options=options)
         written: list[Path] = []
         if out is not None:
             for r in results:
@@ -156,6 +189,8 @@ def run(
             out_console.print(result_table(r))
             if fleets:
                 out_console.print(result_table(r, fleets=True))
+            for note in r.notes:
+                out_console.print(f"[yellow]note:[/] {note}", highlight=False)
             assumed = sorted({a for v in r.assumptions.values() for a in v})
             if assumed:
                 out_console.print(

@@ -34,12 +34,20 @@ def result_table(result: Result, *, fleets: bool = False) -> Table:
     title = f"{result.scenario}"
     if result.title:
         title += f": {result.title}"
-    table = Table(title=title, caption=f"horizon {result.horizon} days, {result.engine} engine")
+    caption = f"horizon {result.horizon} days, {result.engine} engine"
+    bands = result.has_bands and not fleets
+    if result.has_bands:
+        caption += (
+            f", {result.settings.get('reps')} replications, seed {result.settings.get('seed')}"
+        )
+        if bands:
+            caption += "; day columns: mean (P10-P90)"
+    table = Table(title=title, caption=caption)
     horizon = result.horizon
     summaries = result.fleet_summary if fleets else result.summary
     first = next(iter(summaries.values()))
     table.add_column("fleet" if fleets else "area", style="bold", no_wrap=True)
-    table.add_column("baseline", justify="right")
+    table.add_column("baseline", justify="right", no_wrap=True)
     for d in first.at_day:
         table.add_column(f"day {d}", justify="right", no_wrap=True)
     for theta in first.time_to_survive:
@@ -49,9 +57,13 @@ def result_table(result: Result, *, fleets: bool = False) -> Table:
     table.add_column("recovery", justify="right", no_wrap=True)
     for name, s in summaries.items():
         cells = [name, f"{s.baseline:.2f}"]
-        for v in s.at_day.values():
+        for d, v in s.at_day.items():
             style = "red" if v < 0.5 else "yellow" if v < 0.75 else ""
-            cells.append(f"[{style}]{_pct(v)}[/]" if style else _pct(v))
+            text = _pct(v)
+            if bands:
+                lo, hi = result.band(name, 0.1)[d], result.band(name, 0.9)[d]
+                text += f" ({_pct(lo)[:-1]}-{_pct(hi)})"
+            cells.append(f"[{style}]{text}[/]" if style else text)
         cells += [_days(v, horizon) for v in s.time_to_survive.values()]
         cells += [
             f"{s.days_lost:.1f}",

@@ -30,7 +30,8 @@ def sample_cut(plan: Plan, b: int, reps: int, rng: np.random.Generator) -> B8:
     T = plan.horizon + 1
     mine = np.flatnonzero(plan.co_batch == b)
     if not (plan.co_dist[mine] > 0).any():
-        return plan.cut[b][None]
+        fixed: B8 = plan.cut[b][None]
+        return fixed
     t = np.arange(T)
     cut = np.zeros((reps, *plan.cut.shape[1:]), dtype=np.bool_)
     for c in mine:

@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from scipy import special
 
 from tether._engine.arrays import Plan
+from tether._engine.groups import group_add, group_max
 from tether._engine.mc_clock import Clocks
 
 __all__ = ["availability_from_backorders", "outstanding_fixed", "outstanding_stepped"]
@@ -143,7 +144,10 @@ def outstanding_stepped(
                 rr, pp = np.nonzero(take)
                 if len(rr):
                     tb = clocks.back_from(
-                        rr, rows[pp], np.full(len(rr), r), np.full(len(rr), t),
+                        rr,
+                        rows[pp],
+                        np.full(len(rr), r),
+                        np.full(len(rr), t),
                         plan.route_time[rows[pp], r],
                     )
                     np.add.at(exits, (rr, pp, tb), take[rr, pp])
@@ -192,7 +196,7 @@ def availability_from_backorders(
     z_ = z[(None, slice(None), *extra)]
     if cannibalise:
         down = np.zeros(shape)
-        np.maximum.at(down, (slice(None), fleet_of), np.ceil(b / z_))
+        group_max(down, fleet_of, np.ceil(b / z_))
         up = np.clip(units[(None, slice(None), *extra)] - down, 0.0, None)
         return np.asarray(up / units[(None, slice(None), *extra)], dtype=np.float64)
     nz = n_ * z_
@@ -206,5 +210,5 @@ def availability_from_backorders(
         )
     log_h = np.where(free >= z_, log_h, -np.inf)
     total = np.zeros(shape)
-    np.add.at(total, (slice(None), fleet_of), log_h)
+    group_add(total, fleet_of, log_h)
     return np.asarray(np.exp(total), dtype=np.float64)

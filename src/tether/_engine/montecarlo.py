@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 from tether._engine.analytic import steady_state
 from tether._engine.arrays import KIND_INDEX, Plan
 from tether._engine.factors import munitions_factor, service_factor, software_factor
+from tether._engine.groups import group_add, group_mul
 from tether._engine.mc_clock import build_clocks, sample_cut
 from tether._engine.mc_parts import (
     availability_from_backorders,
@@ -59,7 +60,7 @@ class MonteCarloOutput:
 
 def _fleet_product(values: F64, fleet_of: I64, n_fleets: int) -> F64:
     out = np.ones((values.shape[0], n_fleets, values.shape[2]))
-    np.multiply.at(out, (slice(None), fleet_of), values)
+    group_mul(out, fleet_of, values)
     return out
 
 
@@ -107,7 +108,7 @@ def _parts(
     held = np.maximum(out - plan.spares[None, :, None], 0)
     avail = availability_from_backorders(held, f, plan.units, plan.quantity, nf, cannibalise)
     backorders = np.zeros((reps, nf, T))
-    np.add.at(backorders, (slice(None), f), held)
+    group_add(backorders, f, held)
     return avail, backorders
 
 
@@ -124,13 +125,12 @@ def _software(plan: Plan, cut: B8, reps: int, rng: np.random.Generator) -> F64:
     rows = _rows(cut, plan.sw_supplier, "software", reps).reshape(reps * q, T)
     phase = rng.random((reps, q)) * plan.sw_cadence
     last = np.where(np.isnan(plan.sw_last_update), phase - plan.sw_cadence, plan.sw_last_update)
-    tile = (lambda a: np.tile(a, reps))  # noqa: E731
     f = software_factor(
         rows,
-        tile(plan.sw_cadence),
-        tile(plan.sw_grace),
-        tile(plan.sw_decline),
-        tile(plan.sw_floor),
+        np.tile(plan.sw_cadence, reps),
+        np.tile(plan.sw_grace, reps),
+        np.tile(plan.sw_decline, reps),
+        np.tile(plan.sw_floor, reps),
         last.ravel(),
     ).reshape(reps, q, T)
     return _fleet_product(f, plan.sw_fleet, nf)
@@ -150,7 +150,7 @@ def _munitions(
         demand = rng.poisson(demand).astype(np.float64)
     supplied = ~_rows(cut, plan.rs_supplier, "munitions", reps)  # [R, C, T]
     resupply = np.zeros((reps, m, T))
-    np.add.at(resupply, (slice(None), plan.rs_munition), plan.rs_rate[None, :, None] * supplied)
+    group_add(resupply, plan.rs_munition, plan.rs_rate[None, :, None] * supplied)
     factor, _ = munitions_factor(
         np.tile(plan.mu_stock, reps), demand.reshape(reps * m, T), resupply.reshape(reps * m, T)
     )
@@ -199,7 +199,7 @@ def run_montecarlo(
     keep = set(range(B) if keep_samples is None else keep_samples)
     _, a_ss = steady_state(plan)
     sums = {k: np.zeros((B, nf, T)) for k in FACTORS}
-    squares = {k: np.zeros((B, nf, T)) for k in ("availability", "capability")}
+    squares = {k: np.zeros((B, nf, T)) for k in FACTORS}
     samples = {b: np.empty((reps, nf, T), dtype=np.float32) for b in keep}
     step = chunk_size(plan, reps)
     chunks = -(-reps // step)
