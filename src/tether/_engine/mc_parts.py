@@ -117,7 +117,7 @@ def outstanding_stepped(
     ``scale [P, T]`` is demand per operating unit-share; ``operating(t, out_t)`` gives the
     share of each part's fleet operating on day ``t`` (``[R, P]``) from the items out at
     ``t``. Routes with a capacity induct at most that many items a day, first come first
-    served; the others start at once.
+    served, and none on a day their route is cut; the others start at once.
     """
     H = plan.horizon
     T = H + 1
@@ -139,7 +139,9 @@ def outstanding_stepped(
         if limited.any():
             for r in np.flatnonzero(limited.any(axis=0)):
                 lim = np.where(limited[:, r], cap[:, r], 0).astype(np.int64)
-                take = np.minimum(queue[:, :, r], lim[None, :])
+                # a depot whose route is cut today takes nothing in
+                open_today = clocks.active[clocks.cid[rows, r]][:, :, t].T  # [R', P]
+                take = np.minimum(queue[:, :, r], lim[None, :] * open_today)
                 queue[:, :, r] -= take
                 rr, pp = np.nonzero(take)
                 if len(rr):
