@@ -7,10 +7,10 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 import tether
+from tests.helpers import single_pool
 from tether._engine.analytic import run_analytic
 from tether._engine.montecarlo import chunk_size, run_montecarlo
 from tether._plan import compile_scenario
-from tests.helpers import single_pool
 
 CHECK_DAYS = [0, 5, 12, 25, 40, 55, 70, 89]
 
