@@ -7,7 +7,7 @@ Conventions match the analytic engine: a failure at time ``u + xi`` (day ``u``, 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -60,15 +60,61 @@ class Clocks:
     active: B8
     first: I64
     cid: I64
+    _tables: dict[bytes, tuple[NDArray[np.int32], NDArray[np.int32], F64]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    def _row(self, rep: I64, part: I64, route: I64) -> I64:
+        """Flat row index (clock, replication) of each item."""
+        c: I64 = np.take(self.cid.ravel(), part * self.cid.shape[1] + route)
+        if self.A.shape[1] == 1:
+            return c
+        out: I64 = c * self.A.shape[1] + rep
+        return out
 
     def back(self, rep: I64, part: I64, route: I64, day: I64, xi: F64, tau: F64) -> I64:
         """Return instants of failures at ``day + xi``; ``horizon + 1`` means not within it."""
-        c = self.cid[part, route]
-        r = rep if self.A.shape[1] > 1 else np.zeros_like(rep)
-        y = self.A[c, r, day] + self.active[c, r, day] * xi + tau
-        k = np.minimum(np.ceil(y).astype(np.int64), self.first.shape[2] - 1)
-        out: I64 = self.first[c, r, k]
+        row = self._row(rep, part, route)
+        at = row * self.A.shape[2] + day
+        y = np.take(self.A.ravel(), at) + np.take(self.active.ravel(), at) * xi + tau
+        width = self.first.shape[2]
+        k = np.minimum(np.ceil(y).astype(np.int64), width - 1)
+        out: I64 = np.take(self.first.ravel(), row * width + k)
         return out
+
+    def return_tables(
+        self, rows: I64, tau: F64
+    ) -> tuple[NDArray[np.int32], NDArray[np.int32], F64]:
+        """Return instants by failure day, for clocks shared by every replication.
+
+        For route-rows ``rows`` (part * 3 + route) with turnarounds ``tau = n + phi``, a
+        failure on day ``u`` at ``u + xi`` is back at ``late[i, u]`` if ``xi > threshold[i]``
+        and at ``early[i, u]`` otherwise: on an active day ``ceil(A(u) + xi + tau)`` is
+        ``A(u) + n + 1``, plus one when ``xi > 1 - phi``; on a cut day it is
+        ``A(u) + ceil(tau)``.
+        """
+        assert self.A.shape[1] == 1
+        key = rows.tobytes() + tau.tobytes()
+        cached = self._tables.get(key)
+        if cached is not None:
+            return cached
+        c = self.cid.ravel()[rows]
+        A = self.A[c, 0]  # [n, T]
+        active = self.active[c, 0]
+        n = np.floor(tau)[:, None].astype(np.int64)
+        frac = (tau - np.floor(tau))[:, None]
+        width = self.first.shape[2]
+        first = self.first[c, 0]
+
+        def at(k: I64) -> NDArray[np.int32]:
+            return np.take_along_axis(first, np.minimum(k, width - 1), axis=1).astype(np.int32)
+
+        cut_k = A + n + (frac > 0)
+        early = at(np.where(active, A + n + 1, cut_k))
+        late = at(np.where(active, A + n + 2, cut_k))
+        threshold = np.where(frac[:, 0] > 0, 1.0 - frac[:, 0], 1.0)
+        self._tables[key] = (early, late, threshold)
+        return early, late, threshold
 
     def back_from(self, rep: I64, part: I64, route: I64, instant: I64, tau: F64) -> I64:
         """Return instants of items inducted at ``instant`` (a whole day)."""

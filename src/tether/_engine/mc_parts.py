@@ -13,13 +13,13 @@ Two paths give the number of items out of service per replication, part and day:
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import special
 
 from tether._engine.arrays import Plan
-from tether._engine.groups import group_add, group_max
+from tether._engine.groups import group_max, group_mul
 from tether._engine.mc_clock import Clocks
 
 __all__ = ["availability_from_backorders", "outstanding_fixed", "outstanding_stepped"]
@@ -31,12 +31,12 @@ Availability = Callable[[NDArray[np.int64]], F64]
 
 
 def _route_of(plan: Plan, part: I64, w: F64) -> I64:
-    cum = np.cumsum(plan.share[part], axis=1)
-    route: I64 = (w[:, None] >= cum[:, :2]).sum(axis=1)
-    # guard against rounding: never pick a route with zero share
-    bad = plan.share[part, route] <= 0
-    if bad.any():
-        route[bad] = np.argmax(plan.share[part[bad]], axis=1)
+    """Route of each failure: 0 new buy, 1 domestic, 2 supplier repair, by their shares."""
+    # thresholds that never pick a route with zero share, whatever the rounding
+    first = np.where(plan.share[:, 0] > 0, plan.share[:, 0], -1.0)
+    second = np.where(plan.share[:, 2] > 0, plan.share[:, 0] + plan.share[:, 1], np.inf)
+    route: I64 = (w >= np.take(first, part)).astype(np.int64)
+    route += w >= np.take(second, part)
     return route
 
 
@@ -69,6 +69,8 @@ def outstanding_fixed(
     rng: np.random.Generator,
 ) -> NDArray[np.int32]:
     """Items out ``[R, P, T]`` for part ``rows`` whose demand ``lam [P, T]`` is fixed."""
+    if clocks.A.shape[1] == 1 and np.all(lam[:, :-1] == lam[:, :1]):
+        return _outstanding_shared(plan, rows, lam[:, 0], lam_ss, clocks, reps, rng)
     H = plan.horizon
     T = H + 1
     P = len(rows)
@@ -80,26 +82,90 @@ def outstanding_fixed(
     flat = (cum + offset[:, None]).ravel()
 
     n = rng.poisson(np.broadcast_to(total, (reps, P)))
-    rep, p = np.nonzero(n)
-    counts = n[rep, p]
-    rep, p = np.repeat(rep, counts), np.repeat(p, counts)
-    v = rng.random(len(p)) * total[p]
-    pos = np.searchsorted(flat, v + offset[p], side="right") - 1
-    day = np.clip(pos - p * T, 0, H - 1)
-    xi = (v - cum[p, day]) / lam[p, day]
-    route = _route_of(plan, rows[p], rng.random(len(p)))
-    back = clocks.back(rep, rows[p], route, day, xi, plan.route_time[rows[p], route])
+    key = np.repeat(np.arange(reps * P), n.ravel())  # rep * P + p, one per failure
+    rep, p = np.divmod(key, P)
+    v = rng.random(len(p)) * np.take(total, p)
+    if np.all(lam[:, :-1] == lam[:, :1]):  # constant tempo: invert in closed form
+        u = v / np.take(lam[:, 0], p)
+        day = np.minimum(u.astype(np.int64), H - 1)
+        xi = u - day
+    else:
+        pos = np.searchsorted(flat, v + offset[p], side="right") - 1
+        day = np.clip(pos - p * T, 0, H - 1)
+        xi = (v - cum[p, day]) / lam[p, day]
+    part = np.take(rows, p)
+    route = _route_of(plan, part, rng.random(len(p)))
+    tau = np.take(plan.route_time.ravel(), part * 3 + route)
+    back = clocks.back(rep, part, route, day, xi, tau)
 
     slots = T + 1
-    base = (rep * P + p) * slots
-    delta = np.bincount(base + day + 1, minlength=reps * P * slots)
-    delta -= np.bincount(base + back, minlength=reps * P * slots)
     r0, p0, back0 = _pre_zero(plan, rows, clocks, lam_ss, reps, rng)
+    base = key * slots
     base0 = (r0 * P + p0) * slots
-    delta += np.bincount(base0, minlength=reps * P * slots)
-    delta -= np.bincount(base0 + back0, minlength=reps * P * slots)
-    out = np.cumsum(delta.reshape(reps, P, slots), axis=2)[:, :, :T]
-    return out.astype(np.int32)
+    size = reps * P * slots
+    # one signed histogram (+1 when an item goes out, -1 when it is back): weighted
+    # bincount is several times faster than two plain ones. Items out before day 0
+    # all go out at instant 0, so they are added per (replication, part).
+    index = np.concatenate([base + day + 1, base + back, base0 + back0])
+    sign = np.full(len(index), -1.0)
+    sign[: len(base)] = 1.0
+    delta = np.bincount(index, weights=sign, minlength=size).astype(np.int32)
+    delta = delta.reshape(reps, P, slots)
+    delta[:, :, 0] += np.bincount(r0 * P + p0, minlength=reps * P).reshape(reps, P).astype(np.int32)
+    out = np.cumsum(delta, axis=2, dtype=np.int32)
+    return out[:, :, :T]
+
+
+def _outstanding_shared(
+    plan: Plan,
+    rows: I64,
+    rate: F64,
+    lam_ss: F64,
+    clocks: Clocks,
+    reps: int,
+    rng: np.random.Generator,
+) -> NDArray[np.int32]:
+    """:func:`outstanding_fixed` for constant demand and clocks shared by all replications.
+
+    The Poisson process is split by route up front (independent Poisson processes), and
+    return instants come from per (part, route, day) tables: a handful of array
+    operations per failure.
+    """
+    H = plan.horizon
+    T = H + 1
+    P = len(rows)
+    slots = T + 1
+    share = plan.share[rows].ravel()  # [P * 3]: part-major, route-minor
+    live = np.flatnonzero(share > 0)
+    pr_rows = (np.repeat(rows, 3) * 3 + np.tile(np.arange(3), P))[live]
+    tau = plan.route_time.ravel()[pr_rows]
+    early, late, threshold = clocks.return_tables(pr_rows, tau)
+    part_of = live // 3  # local part index of each live route-row
+    horizon_mean = (np.repeat(rate, 3) * share)[live] * H
+    L = len(live)
+
+    n = rng.poisson(np.broadcast_to(horizon_mean, (reps, L)))
+    key = np.repeat(np.arange(reps * L), n.ravel())  # rep * L + live route-row
+    rep, i = np.divmod(key, L)
+    u = rng.random(len(i)) * H  # constant rate: failure times are uniform on [0, H)
+    day = np.minimum(u.astype(np.int64), H - 1)
+    xi = u - day
+    at = i * T + day
+    back = np.where(
+        xi > np.take(threshold, i), np.take(late.ravel(), at), np.take(early.ravel(), at)
+    )
+    base = (rep * P + np.take(part_of, i)) * slots
+
+    r0, p0, back0 = _pre_zero(plan, rows, clocks, lam_ss, reps, rng)
+    size = reps * P * slots
+    index = np.concatenate([base + day + 1, base + back, (r0 * P + p0) * slots + back0])
+    sign = np.full(len(index), -1.0)
+    sign[: len(base)] = 1.0
+    delta = np.bincount(index, weights=sign, minlength=size).astype(np.int32)
+    delta = delta.reshape(reps, P, slots)
+    delta[:, :, 0] += np.bincount(r0 * P + p0, minlength=reps * P).reshape(reps, P).astype(np.int32)
+    out = np.cumsum(delta, axis=2, dtype=np.int32)
+    return out[:, :, :T]
 
 
 def outstanding_stepped(
@@ -190,27 +256,30 @@ def availability_from_backorders(
     (the exact counterpart of Sherbrooke's ``(1 - EBO / NZ)^Z``).
     """
     shape = (backorders.shape[0], n_fleets, *backorders.shape[2:])
-    b = backorders.astype(np.float64)
-    n = units[fleet_of]
-    z = quantity
     extra = (None,) * (backorders.ndim - 2)
-    n_ = n[(None, slice(None), *extra)]
-    z_ = z[(None, slice(None), *extra)]
+
+    def along(a: NDArray[Any]) -> NDArray[Any]:
+        return a[(None, slice(None), *extra)]
+
+    z = quantity.astype(np.int64)
     if cannibalise:
+        # max_i ceil(B_i / Z_i): the max of B within each (fleet, Z) group first, in
+        # integers, then one ceiling division per group and a max per fleet
         down = np.zeros(shape)
-        group_max(down, fleet_of, np.ceil(b / z_))
-        up = np.clip(units[(None, slice(None), *extra)] - down, 0.0, None)
-        return np.asarray(up / units[(None, slice(None), *extra)], dtype=np.float64)
-    nz = n_ * z_
-    free = nz - b
-    with np.errstate(invalid="ignore"):
-        log_h = (
-            special.gammaln(np.maximum(free, 0) + 1)
-            - special.gammaln(np.maximum(free - z_, 0) + 1)
-            - special.gammaln(nz + 1)
-            + special.gammaln(nz - z_ + 1)
-        )
-    log_h = np.where(free >= z_, log_h, -np.inf)
-    total = np.zeros(shape)
-    group_add(total, fleet_of, log_h)
-    return np.asarray(np.exp(total), dtype=np.float64)
+        for zz in np.unique(z):
+            members = np.flatnonzero(z == zz)
+            part = backorders if len(members) == len(z) else backorders[:, members]
+            worst = np.zeros(shape, dtype=backorders.dtype)
+            group_max(worst, fleet_of[members], part)
+            np.maximum(down, -(-worst // zz), out=down)
+        up = np.maximum(along(units) - down, 0.0)
+        return np.asarray(up / along(units), dtype=np.float64)
+    # P(a unit's Z positions are all filled) = prod_{j<Z} (NZ - B - j) / (NZ - j)
+    nz = along(units[fleet_of] * quantity)
+    h = np.ones(backorders.shape)
+    for j in range(int(z.max(initial=1))):
+        factor = np.maximum(nz - backorders - j, 0.0) / np.maximum(nz - j, 1.0)
+        h *= np.where(along(z > j), factor, 1.0)
+    total = np.ones(shape)
+    group_mul(total, fleet_of, h)
+    return total

@@ -22,7 +22,7 @@ from tether._engine.analytic import steady_state
 from tether._engine.arrays import KIND_INDEX, Plan
 from tether._engine.factors import munitions_factor, service_factor, software_factor
 from tether._engine.groups import group_add, group_mul
-from tether._engine.mc_clock import build_clocks, sample_cut
+from tether._engine.mc_clock import Clocks, build_clocks, sample_cut
 from tether._engine.mc_parts import (
     availability_from_backorders,
     outstanding_fixed,
@@ -36,8 +36,9 @@ F32 = NDArray[np.float32]
 I64 = NDArray[np.int64]
 B8 = NDArray[np.bool_]
 
-#: Replication x part x day cells per chunk.
-CHUNK_CELLS = 2_000_000
+#: Replication x (part + supplier) x day cells per chunk: small enough that a chunk's
+#: arrays stay in cache (measured fastest near this size), and memory stays bounded.
+CHUNK_CELLS = 400_000
 
 FACTORS = ("availability", "backorders", "software", "munitions", "services", "capability")
 
@@ -72,22 +73,29 @@ def _stepped_fleets(plan: Plan) -> B8:
 
 
 def _parts(
-    plan: Plan, cut: B8, reps: int, rng: np.random.Generator, cannibalise: bool, a_ss: F64
+    plan: Plan,
+    clocks: Clocks,
+    reps: int,
+    rng: np.random.Generator,
+    cannibalise: bool,
+    a_ss: F64,
 ) -> tuple[F64, F64]:
     """Availability and backorders per fleet ``[R, F, T]``."""
     nf, T = len(plan.fleets), plan.horizon + 1
-    clocks = build_clocks(plan, cut)
     f = plan.part_fleet
     per_unit = (plan.units * np.where(plan.available_basis, a_ss, 1.0))[f]
     zr = plan.quantity * plan.failure_rate
     lam = (plan.units[f] * zr)[:, None] * plan.hours[f]
     lam_ss = per_unit * zr * plan.hours[f, 0]
     stepped = _stepped_fleets(plan)[f]
-    out = np.zeros((reps, len(f), T), dtype=np.int32)
     fixed = np.flatnonzero(~stepped)
-    if len(fixed):
-        out[:, fixed] = outstanding_fixed(plan, fixed, lam[fixed], lam_ss[fixed], clocks, reps, rng)
     rows = np.flatnonzero(stepped)
+    if not len(rows):
+        out = outstanding_fixed(plan, fixed, lam, lam_ss, clocks, reps, rng)
+    else:
+        out = np.zeros((reps, len(f), T), dtype=np.int32)
+    if len(fixed) and len(rows):
+        out[:, fixed] = outstanding_fixed(plan, fixed, lam[fixed], lam_ss[fixed], clocks, reps, rng)
     if len(rows):
         sub_fleet = f[rows]
         fleets, local = np.unique(sub_fleet, return_inverse=True)
@@ -105,7 +113,8 @@ def _parts(
         out[:, rows] = outstanding_stepped(
             plan, rows, lam[rows], lam_ss[rows], operating, clocks, reps, rng
         )
-    held = np.maximum(out - plan.spares[None, :, None], 0)
+    held = out - plan.spares.astype(np.int32)[None, :, None]
+    np.maximum(held, 0, out=held)
     avail = availability_from_backorders(held, f, plan.units, plan.quantity, nf, cannibalise)
     backorders = np.zeros((reps, nf, T))
     group_add(backorders, f, held)
@@ -205,10 +214,14 @@ def run_montecarlo(
     chunks = -(-reps // step)
     done = 0
     for b in range(B):
+        random = bool((plan.co_dist[plan.co_batch == b] > 0).any())
+        fixed_cut = None if random else sample_cut(plan, b, 1, rng)
+        fixed_clocks = None if fixed_cut is None else build_clocks(plan, fixed_cut)
         for start in range(0, reps, step):
             r = min(step, reps - start)
-            cut = sample_cut(plan, b, r, rng)
-            avail, backorders = _parts(plan, cut, r, rng, cannibalise, a_ss)
+            cut = sample_cut(plan, b, r, rng) if fixed_cut is None else fixed_cut
+            clocks = build_clocks(plan, cut) if fixed_clocks is None else fixed_clocks
+            avail, backorders = _parts(plan, clocks, r, rng, cannibalise, a_ss)
             values = {
                 "availability": avail,
                 "backorders": backorders,

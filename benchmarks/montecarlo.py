@@ -1,0 +1,176 @@
+"""tether's Monte Carlo engine against a SimPy model of the same fleet, at equal replications.
+
+For a small, a medium and a large fleet (one cutoff of a supplier's repair and spares from
+day 30 to day 120, 365 days), both models run the same number of replications; the
+script checks that mean availability agrees within sampling error on every tenth day and
+prints the time ratio. Its last line is ``ratio montecarlo-vs-simpy: VALUE`` (medium case).
+
+Run: python benchmarks/montecarlo.py [--reps 100] [--seed 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import time
+from typing import Any
+
+import numpy as np
+
+from benchmarks.simpy_reference import RefFleet, RefPart, simulate_reference
+from tether import Document
+from tether._engine.arrays import ROUTE_KIND, Plan
+from tether._engine.montecarlo import run_montecarlo
+from tether._plan import compile_scenario
+
+CASES = {"small": (4, 12), "medium": (12, 24), "large": (40, 48)}
+
+
+def fleet_document(n_parts: int, units: int, seed: int = 3) -> Document:
+    rng = np.random.default_rng(seed)
+    parts = []
+    for i in range(n_parts):
+        part: dict[str, Any] = {
+            "name": f"p{i}",
+            "quantity": int(rng.integers(1, 3)),
+            "failure_rate": float(rng.uniform(0.0005, 0.003)),
+            "condemnation": 0.1,
+            "data_rights": True,
+            "new_buy": {"supplier": "oem", "lead_time_days": float(rng.integers(60, 120))},
+            "supplier_repair": {"supplier": "oem", "turnaround_days": float(rng.integers(20, 60))},
+            "domestic_repair": {"share": 0.4, "turnaround_days": float(rng.integers(5, 15))},
+        }
+        parts.append(part)
+    spares = {f"p{i}": int(rng.integers(2, 7)) for i in range(n_parts)}
+    raw = {
+        "jurisdictions": [{"name": "US"}, {"name": "PL"}],
+        "suppliers": [{"name": "oem", "jurisdiction": "US"}],
+        "systems": [{"name": "sys", "parts": parts}],
+        "forces": [
+            {
+                "name": "f",
+                "operator": "PL",
+                "areas": [{"name": "a"}],
+                "fleets": [
+                    {
+                        "name": "fleet",
+                        "system": "sys",
+                        "area": "a",
+                        "units": units,
+                        "hours_per_day": 2.0,
+                        "spares": spares,
+                    }
+                ],
+            }
+        ],
+        "scenarios": [
+            {
+                "name": "cut",
+                "force": "f",
+                "horizon_days": 365,
+                "cutoffs": [
+                    {
+                        "supplier": "oem",
+                        "kinds": ["spares", "repair"],
+                        "start_day": 30,
+                        "end_day": 120,
+                    }
+                ],
+            }
+        ],
+    }
+    return Document.model_validate(raw)
+
+
+def _windows(mask: np.ndarray) -> list[tuple[float, float | None]]:
+    days = np.flatnonzero(mask)
+    if not len(days):
+        return []
+    runs = np.split(days, np.flatnonzero(np.diff(days) > 1) + 1)
+    return [(float(r[0]), None if r[-1] == len(mask) - 1 else float(r[-1] + 1)) for r in runs]
+
+
+def reference_fleet(plan: Plan, b: int = 1) -> RefFleet:
+    """The same fleet for the SimPy model, read off the compiled plan."""
+    units = int(plan.units[0])
+    ref = RefFleet(units=units, horizon=plan.horizon)
+    for p in range(len(plan.part_labels)):
+        routes = []
+        for r, kind in enumerate(ROUTE_KIND):
+            if plan.share[p, r] <= 0:
+                continue
+            s = plan.route_supplier[p, r]
+            windows = _windows(plan.cut[b, s, kind]) if kind >= 0 and s >= 0 else []
+            routes.append((float(plan.share[p, r]), float(plan.route_time[p, r]), windows))
+        total = sum(w for w, _, _ in routes)
+        routes = [(w / total, t, win) for w, t, win in routes]
+        rate = plan.units[0] * plan.quantity[p] * plan.failure_rate[p] * plan.hours[0, 0]
+        ref.parts.append(
+            RefPart(
+                plan.part_labels[p],
+                int(plan.quantity[p]),
+                float(rate),
+                int(plan.spares[p]),
+                routes,
+            )
+        )
+    return ref
+
+
+def best_of(repeat: int, fn: Any) -> tuple[float, Any]:
+    """The shortest of ``repeat`` timed runs (this machine is shared and noisy)."""
+    best, out = np.inf, None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t0)
+    return best, out
+
+
+def compare(case: str, reps: int, seed: int, repeat: int) -> float:
+    n_parts, units = CASES[case]
+    doc = fleet_document(n_parts, units)
+    plan = compile_scenario(doc, doc.scenarios[0])
+    t_tether, mc = best_of(
+        repeat,
+        lambda: run_montecarlo(
+            plan, reps, np.random.default_rng(seed), cannibalise=True, keep_samples=[]
+        ),
+    )
+    ref = reference_fleet(plan)
+    t_simpy, sim = best_of(
+        repeat if case != "large" else 1, lambda: simulate_reference(ref, reps, seed)
+    )
+
+    days = np.arange(0, plan.horizon + 1, 10)
+    a_mc = mc.mean["availability"][1, 0, days]
+    se_mc = mc.stderr["availability"][1, 0, days]
+    a_ref = sim.mean(axis=0)[days]
+    se_ref = sim.std(axis=0, ddof=1)[days] / np.sqrt(reps)
+    z = np.abs(a_mc - a_ref) / np.maximum(np.hypot(se_mc, se_ref), 1e-12)
+    agree = bool(np.all(z <= 4.0))
+    print(
+        f"{case:6s} parts={n_parts:3d} units={units:3d} reps={reps}: "
+        f"tether {t_tether:.3f} s, simpy {t_simpy:.2f} s, ratio {t_simpy / t_tether:.0f}x; "
+        f"mean availability tether {a_mc.mean():.4f} simpy {a_ref.mean():.4f}, "
+        f"max |z| {z.max():.2f} ({'agree' if agree else 'DISAGREE'})"
+    )
+    if not agree:
+        raise SystemExit(f"{case}: outputs disagree beyond sampling error")
+    return t_simpy / t_tether
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--reps", type=int, default=100)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--repeat", type=int, default=3, help="best of this many runs (large: 1)")
+    args = ap.parse_args()
+    machine = f"{platform.machine()} {platform.processor() or ''}".strip()
+    print(f"machine: {machine}, python {platform.python_version()}")
+    ratios = {case: compare(case, args.reps, args.seed, args.repeat) for case in CASES}
+    print(f"ratio montecarlo-vs-simpy: {ratios['medium']:.0f}")
+
+
+if __name__ == "__main__":
+    main()
