@@ -24,7 +24,11 @@ from tether._plan import compile_plan
 
 
 def synthetic_force(parts: int, days: int, seed: int = 7) -> tuple[Document, Any]:
-    """A force of 20 fleets sharing ``parts`` part rows, from 12 suppliers in 4 countries."""
+    """A force of 20 fleets sharing ``parts`` part rows, from 12 suppliers in 4 countries.
+
+    Its scenario withholds everything under US jurisdiction from day 10 to day 190; the
+    plan returned has that scenario alone as its one batch member.
+    """
     rng = np.random.default_rng(seed)
     countries = ["US", "FR", "DE", "KR"]
     suppliers = [{"name": f"s{i}", "jurisdiction": countries[i % 4]} for i in range(12)]
@@ -84,7 +88,14 @@ def synthetic_force(parts: int, days: int, seed: int = 7) -> tuple[Document, Any
                 "fleets": fleets,
             }
         ],
-        "scenarios": [{"name": "s", "force": "force", "horizon_days": days}],
+        "scenarios": [
+            {
+                "name": "us-180",
+                "force": "force",
+                "horizon_days": days,
+                "cutoffs": [{"jurisdiction": "US", "start_day": 10, "end_day": 190}],
+            }
+        ],
     }
     doc = Document.model_validate(raw)
     cut = [Cutoff(jurisdiction="US", start_day=10, end_day=190)]

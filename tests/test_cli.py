@@ -120,3 +120,35 @@ def test_real_process_has_no_traceback(tmp_path: Path) -> None:
 def test_version() -> None:
     res = runner.invoke(app, ["--version"])
     assert res.exit_code == 0 and res.stdout.startswith("tether ")
+
+
+def test_montecarlo_run_json_has_bands() -> None:
+    args = ["run", EXAMPLE, "--engine", "montecarlo", "--reps", "200", "--seed", "4", "--json"]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 0, res.output
+    (result,) = json.loads(res.stdout)["results"]
+    assert result["engine"] == "montecarlo"
+    assert result["settings"] == {"reps": 200, "seed": 4, "cannibalise": False}
+    (area,) = result["areas"]
+    assert set(area["bands"]) == {"p10", "p50", "p90"}
+    assert set(area["prob_above"]) == {"0.75", "0.5"}
+    assert len(area["bands"]["p50"]) == 366
+    again = runner.invoke(app, args)
+    assert json.loads(again.stdout) == json.loads(res.stdout)  # same seed, same result
+
+
+def test_montecarlo_table_shows_bands(tmp_path: Path) -> None:
+    res = runner.invoke(
+        app,
+        ["run", EXAMPLE, "-e", "montecarlo", "-n", "100", "--cannibalise", "--out", str(tmp_path)],
+    )
+    assert res.exit_code == 0, res.output
+    assert "mean (P10-P90)" in res.output
+    assert "100 replications" in res.output
+    areas = pd.read_csv(tmp_path / "us-pause-90.areas.csv")
+    assert {"fraction_p10", "fraction_p90", "prob_above_0.5"} <= set(areas.columns)
+
+
+def test_bad_reps_is_a_usage_error() -> None:
+    res = runner.invoke(app, ["run", EXAMPLE, "--engine", "montecarlo", "--reps", "1"])
+    assert res.exit_code == 2

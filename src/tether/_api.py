@@ -76,18 +76,23 @@ def _bands(
     thresholds: Sequence[float],
 ) -> xr.Dataset:
     """Add quantile bands, standard errors and P(area above threshold) from the samples."""
-    fleet_samples = out.samples[1].astype(np.float64)  # [R, F, T]
-    area_samples = np.einsum("af,rft->rat", _membership(plan), fleet_samples)
+    fleet_samples = out.samples[1]  # [R, F, T] float32; memory scales with reps
+    membership = _membership(plan).astype(np.float32)
+    area_samples = np.einsum("af,rft->rat", membership, fleet_samples)
     base_area = data["area_baseline"].values
     base_fleet = data["baseline_capability"].values
     q = np.asarray(quantiles)
-    area_q = np.quantile(area_samples, q, axis=0)
-    fleet_q = np.quantile(fleet_samples, q, axis=0)
+    area_q = np.quantile(area_samples, q, axis=0).astype(np.float64)
+    # fleet by fleet, so the sort behind the quantiles copies one fleet at a time
+    fleet_q = np.stack(
+        [np.quantile(fleet_samples[:, i], q, axis=0) for i in range(len(plan.fleets))], axis=1
+    ).astype(np.float64)
     above = np.stack(
         [(area_samples >= th * base_area[None] - 1e-12).mean(axis=0) for th in thresholds]
     )
-    membership = _membership(plan)
-    area_se = np.sqrt(np.einsum("af,ft->at", membership**2, out.stderr["capability"][1] ** 2))
+    area_se = np.sqrt(
+        np.einsum("af,ft->at", _membership(plan) ** 2, out.stderr["capability"][1] ** 2)
+    )
     return data.assign(
         capability_se=(("fleet", "day"), out.stderr["capability"][1]),
         availability_se=(("fleet", "day"), out.stderr["availability"][1]),

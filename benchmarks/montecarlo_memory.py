@@ -1,0 +1,42 @@
+"""Peak memory of a large Monte Carlo run: a national force, 365 days, 10,000 replications.
+
+The force is the analytic benchmark's: 20 fleets, 1,000 parts by default, 12 suppliers,
+under a 180-day US cutoff. Peak memory is what ``tracemalloc`` sees (numpy's arrays
+included) over the whole ``tether.simulate`` call, bands and all. The budget is 2 GB.
+
+Run: python benchmarks/montecarlo_memory.py [--parts 1000] [--reps 10000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import tracemalloc
+
+import tether
+from benchmarks.analytic import synthetic_force
+
+BUDGET = 2 * 2**30
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--parts", type=int, default=1000)
+    ap.add_argument("--reps", type=int, default=10_000)
+    ap.add_argument("--days", type=int, default=365)
+    args = ap.parse_args()
+    doc, _ = synthetic_force(args.parts, args.days)
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    result = tether.simulate(doc, "us-180", engine="montecarlo", reps=args.reps, seed=1)
+    elapsed = time.perf_counter() - t0
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    fleets = len(result.fleets)
+    print(f"force: {fleets} fleets, {args.parts} parts, {args.days} days, {args.reps} reps")
+    print(f"time: {elapsed:.1f} s; peak traced memory: {peak / 2**20:.0f} MiB")
+    print(f"ratio memory-vs-2GB-budget: {peak / BUDGET:.2f}")
+
+
+if __name__ == "__main__":
+    main()
