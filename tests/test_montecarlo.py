@@ -219,8 +219,8 @@ def test_chunks_bound_memory_per_chunk() -> None:
     plan = compile_scenario(doc, doc.scenario())
     step = chunk_size(plan, 10_000)
     per_rep = (len(plan.part_labels) + len(plan.suppliers) + 1) * (plan.horizon + 1)
-    assert 1 <= step <= 10_000
-    assert step * per_rep <= 2_000_000
+    assert 16 <= step <= 10_000
+    assert step * per_rep <= max(400_000, 16 * per_rep)
 
 
 def test_reps_are_validated() -> None:

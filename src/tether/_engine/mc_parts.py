@@ -274,12 +274,17 @@ def availability_from_backorders(
             np.maximum(down, -(-worst // zz), out=down)
         up = np.maximum(along(units) - down, 0.0)
         return np.asarray(up / along(units), dtype=np.float64)
-    # P(a unit's Z positions are all filled) = prod_{j<Z} (NZ - B - j) / (NZ - j)
-    nz = along(units[fleet_of] * quantity)
-    h = np.ones(backorders.shape)
-    for j in range(int(z.max(initial=1))):
-        factor = np.maximum(nz - backorders - j, 0.0) / np.maximum(nz - j, 1.0)
-        h *= np.where(along(z > j), factor, 1.0)
+    # P(a unit's Z positions are all filled) = prod_{j<Z} (NZ - B - j) / (NZ - j),
+    # computed per group of parts with the same Z (one pass for Z = 1)
     total = np.ones(shape)
-    group_mul(total, fleet_of, h)
+    for zz in np.unique(z):
+        members = np.flatnonzero(z == zz)
+        b = backorders if len(members) == len(z) else backorders[:, members]
+        nz = along(units[fleet_of[members]] * float(zz))
+        free = nz - b
+        h = np.maximum(free, 0.0)
+        h /= nz
+        for j in range(1, int(zz)):
+            h *= np.maximum(free - j, 0.0) / (nz - j)
+        group_mul(total, fleet_of[members], h)
     return total

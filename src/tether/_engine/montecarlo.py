@@ -185,10 +185,15 @@ def _services(plan: Plan, cut: B8, reps: int) -> F64:
     return _fleet_product(f, plan.sv_fleet, nf)
 
 
+#: Fewest replications per chunk, so that per-chunk overhead stays small for large forces.
+MIN_CHUNK_REPS = 16
+
+
 def chunk_size(plan: Plan, reps: int) -> int:
-    """Replications per chunk: bounded cells per chunk, whatever the force."""
+    """Replications per chunk: about :data:`CHUNK_CELLS` cells, at least
+    :data:`MIN_CHUNK_REPS` replications, at most ``reps``."""
     per_rep = (len(plan.part_labels) + len(plan.suppliers) + 1) * (plan.horizon + 1)
-    return int(max(1, min(reps, CHUNK_CELLS // per_rep)))
+    return int(max(1, min(reps, max(MIN_CHUNK_REPS, CHUNK_CELLS // per_rep))))
 
 
 def run_montecarlo(
