@@ -89,7 +89,13 @@ class _Entry(_Strict):
     )
     assumed: dict[str, str] = Field(
         default_factory=dict,
-        description="Fields no source gives, each with a one-line reason for the value chosen.",
+        description="Fields no source gives, each with a one-line reason for the value chosen. "
+        "Keys are field paths (list items by name), e.g. 'parts.engine.failure_rate'; "
+        "a path covers everything below it.",
+    )
+    cited: dict[str, str] = Field(
+        default_factory=dict,
+        description="Fields whose value a source gives: field path -> the source's address.",
     )
 
 
