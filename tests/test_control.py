@@ -10,6 +10,7 @@ from tether._model import KINDS
 from tether._plan import KIND_INDEX, compile_scenario
 
 DOC = """
+jurisdictions: [{name: US}, {name: DE}, {name: FR}, {name: KR}, {name: DK}]
 suppliers:
   - {name: raytheon, jurisdiction: US}
   - name: mbda-schrobenhausen
@@ -27,7 +28,7 @@ suppliers:
 
 
 def test_us_cutoff_stops_german_site_under_us_design_authority() -> None:
-    doc = tether.load_text(DOC)
+    doc = tether.load_text(DOC, builtin=False)
     stopped = stopped_suppliers(doc, Cutoff(jurisdiction="US"))
     assert set(stopped) == {"raytheon", "mbda-schrobenhausen", "sub-tier"}
     assert stopped["mbda-schrobenhausen"] == frozenset(KINDS)
@@ -35,7 +36,7 @@ def test_us_cutoff_stops_german_site_under_us_design_authority() -> None:
 
 
 def test_kinds_of_cutoff_and_edge_intersect() -> None:
-    doc = tether.load_text(DOC)
+    doc = tether.load_text(DOC, builtin=False)
     stopped = stopped_suppliers(doc, Cutoff(jurisdiction="DE", kinds=["repair", "software"]))
     assert stopped == {
         "mbda-schrobenhausen": frozenset({"repair", "software"}),
@@ -45,7 +46,7 @@ def test_kinds_of_cutoff_and_edge_intersect() -> None:
 
 
 def test_supplier_cutoff_reaches_what_it_controls() -> None:
-    doc = tether.load_text(DOC)
+    doc = tether.load_text(DOC, builtin=False)
     stopped = stopped_suppliers(doc, Cutoff(supplier="mbda-schrobenhausen", kinds=["all"]))
     assert set(stopped) == {"mbda-schrobenhausen", "sub-tier"}
 
@@ -72,7 +73,7 @@ scenarios:
     cutoffs: [{jurisdiction: US, kinds: [repair], start_day: 5, end_day: 9}]
 """
     )
-    doc = tether.load_text(text)
+    doc = tether.load_text(text, builtin=False)
     plan = compile_scenario(doc, doc.scenario())
     s = plan.suppliers.index("mbda-schrobenhausen")
     mask = plan.cut[1, s, KIND_INDEX["repair"]]

@@ -43,6 +43,29 @@ def _i64(rows: Sequence[tuple[Any, ...]], i: int) -> I64:
     return np.array([r[i] for r in rows], dtype=np.int64)
 
 
+def force_suppliers(doc: Document, force: Force) -> tuple[str, ...]:
+    """The suppliers a force depends on directly, in catalogue order: repair and new-buy
+    routes, software, munitions resupply, services and contracted alternatives."""
+    systems = {s.name: s for s in doc.systems}
+    used: set[str] = set()
+    for fleet in force.fleets:
+        st = systems[fleet.system]
+        for part in st.parts:
+            for route in (part.supplier_repair, part.new_buy):
+                if route is not None:
+                    used.add(route.supplier)
+        used.update(item.supplier for item in st.software)
+        used.update(s.supplier for s in st.services)
+        defaults = {m.name: m.supplier for m in st.munitions}
+        for name, holding in fleet.munitions.items():
+            for r in holding.resupply:
+                used.add(str(r.supplier or defaults.get(name)))
+        for held in fleet.services.values():
+            if held.alternative is not None:
+                used.add(held.alternative.supplier)
+    return tuple(s.name for s in doc.suppliers if s.name in used)
+
+
 def stopped_suppliers(doc: Document, cutoff: Cutoff) -> dict[str, frozenset[str]]:
     """Suppliers a cutoff stops, each with the kinds it stops.
 
@@ -52,11 +75,12 @@ def stopped_suppliers(doc: Document, cutoff: Cutoff) -> dict[str, frozenset[str]
 
     >>> from tether import load_text
     >>> doc = load_text('''
+    ... jurisdictions: [{name: US}, {name: DE}]
     ... suppliers:
     ...   - {name: raytheon, jurisdiction: US}
     ...   - {name: mbda-de, jurisdiction: DE, controlled_by: [{by: raytheon, basis: design}]}
     ...   - {name: diehl, jurisdiction: DE}
-    ... ''')
+    ... ''', builtin=False)
     >>> sorted(stopped_suppliers(doc, Cutoff(jurisdiction="US", kinds=["spares"])))
     ['mbda-de', 'raytheon']
     """
@@ -106,7 +130,8 @@ def _check_size(
     n_fleets = sum(len(f.fleets) for f in doc.forces) or 1
     horizon = scenario.horizon_days if scenario else 1
     t = horizon + 1
-    need = 8 * t * (n_batch * 8 * n_fleets + len(doc.suppliers) * n_batch + 12 * n_parts)
+    n_suppliers = len(force_suppliers(doc, doc.force(scenario.force))) if scenario else 1
+    need = 8 * t * (n_batch * 8 * n_fleets + 5 * n_suppliers * n_batch + 12 * n_parts)
     if need <= max_bytes:
         return
     where = ("", 0, 0)
@@ -142,7 +167,7 @@ def compile_plan(
     T = horizon + 1
     levels = _levels_by_day(scenario, horizon)
     systems = {s.name: s for s in doc.systems}
-    suppliers = tuple(s.name for s in doc.suppliers)
+    suppliers = force_suppliers(doc, force)
     sidx = {n: i for i, n in enumerate(suppliers)}
     areas = tuple(a.name for a in force.areas)
     fleets = force.fleets
@@ -229,6 +254,8 @@ def compile_plan(
         for c in cutoffs:
             stop = np.zeros((len(suppliers), len(KINDS)), dtype=np.bool_)
             for name, kinds in stopped_suppliers(doc, c).items():
+                if name not in sidx:
+                    continue  # a supplier this force does not use
                 for k in kinds:
                     stop[sidx[name], KIND_INDEX[k]] = True
             stops.append(stop)

@@ -192,7 +192,7 @@ MIN_CHUNK_REPS = 16
 def chunk_size(plan: Plan, reps: int) -> int:
     """Replications per chunk: about :data:`CHUNK_CELLS` cells, at least
     :data:`MIN_CHUNK_REPS` replications, at most ``reps``."""
-    per_rep = (len(plan.part_labels) + len(plan.suppliers) + 1) * (plan.horizon + 1)
+    per_rep = (len(plan.part_labels) + 1) * (plan.horizon + 1)
     return int(max(1, min(reps, max(MIN_CHUNK_REPS, CHUNK_CELLS // per_rep))))
 
 
