@@ -13,6 +13,7 @@ from tether._api import simulate
 from tether._engine.metric import MetricResult, metric
 from tether._engine.poisson import ebo
 from tether._errors import CapacityError, Diagnostic, InputError, SolverError, TetherError
+from tether._exposure import Exposure, ExposureRow, exposure
 from tether._loader import load, load_text
 from tether._metrics import Summary, summarise
 from tether._model import (
@@ -42,6 +43,8 @@ __all__ = [
     "Cutoff",
     "Diagnostic",
     "Document",
+    "Exposure",
+    "ExposureRow",
     "Fleet",
     "Force",
     "InputError",
@@ -57,6 +60,7 @@ __all__ = [
     "TetherError",
     "__version__",
     "ebo",
+    "exposure",
     "load",
     "load_text",
     "metric",

@@ -15,9 +15,11 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 
 from tether import __version__
 from tether._api import simulate
-from tether._cli.render import print_error, result_table
+from tether._cli.catalogue import list_entries, show_entry
+from tether._cli.render import exposure_table, print_error, result_table
 from tether._errors import Diagnostic, InputError, TetherError
-from tether._loader import load
+from tether._exposure import exposure
+from tether._loader import load, load_text
 from tether._model import Document, Scenario
 from tether._result import Result
 from tether._schema import schema
@@ -43,6 +45,11 @@ T = TypeVar("T")
 class EngineName(enum.StrEnum):
     analytic = "analytic"
     montecarlo = "montecarlo"
+
+
+class ByName(enum.StrEnum):
+    jurisdiction = "jurisdiction"
+    supplier = "supplier"
 
 
 CatalogueOption = Annotated[
@@ -226,6 +233,77 @@ def validate(
         )
     if failed:
         raise typer.Exit(2)
+
+
+@app.command("exposure")
+def exposure_cmd(
+    force: Annotated[str, typer.Argument(help="A force name (catalogue or --file).")],
+    file: Annotated[
+        Path | None, typer.Option("--file", "-f", help="A file defining the force.")
+    ] = None,
+    by: Annotated[
+        ByName, typer.Option("--by", help="One cutoff per jurisdiction or per supplier.")
+    ] = ByName.jurisdiction,
+    horizon: Annotated[int, typer.Option("--horizon", min=1, max=36_500, help="Days.")] = 365,
+    start: Annotated[int, typer.Option("--start", min=0, help="Day each cutoff starts.")] = 0,
+    days: Annotated[
+        int | None,
+        typer.Option("--days", min=1, help="How long each cutoff lasts (default: for good)."),
+    ] = None,
+    top: Annotated[int, typer.Option("--top", min=1, help="Rows to show.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    catalogue: CatalogueOption = None,
+    no_builtin: NoBuiltinOption = False,
+) -> None:
+    """Rank what FORCE is most exposed to: a cutoff per jurisdiction (or supplier) and kind."""
+
+    def work() -> None:
+        doc = (
+            load(file, catalogue, builtin=not no_builtin)
+            if file is not None
+            else load_text("{}\n", "<catalogue>", catalogue, builtin=not no_builtin)
+        )
+        with err_console.status(f"sweeping cutoffs over {force}", spinner="dots"):
+            ranked = exposure(
+                doc, force, by=by.value, horizon=horizon, start_day=start, duration=days
+            )
+        if as_json:
+            sys.stdout.write(json.dumps(ranked.to_dict()) + "\n")
+            return
+        out_console.print(exposure_table(ranked, top))
+        if ranked.assumptions:
+            out_console.print(
+                f"[yellow]These results rest on {len(ranked.assumptions)} assumed "
+                "parameter(s)[/] (see tether catalogue show NAME): "
+                + ", ".join(ranked.assumptions),
+                highlight=False,
+            )
+
+    _guard(work)
+
+
+catalogue_cmd = typer.Typer(help="List and show catalogue entries, with sources and assumptions.")
+app.add_typer(catalogue_cmd, name="catalogue")
+
+
+@catalogue_cmd.command("list")
+def catalogue_list(
+    section: Annotated[
+        str | None, typer.Option("--section", "-s", help="Only this section.")
+    ] = None,
+    catalogue: CatalogueOption = None,
+) -> None:
+    """List catalogue entries with counts of sources, cited numbers and assumptions."""
+    _guard(lambda: list_entries(out_console, catalogue, section))
+
+
+@catalogue_cmd.command("show")
+def catalogue_show(
+    name: Annotated[str, typer.Argument(help="An entry name, e.g. himars.")],
+    catalogue: CatalogueOption = None,
+) -> None:
+    """Show one entry: its fields, sources, cited numbers and what is assumed."""
+    _guard(lambda: show_entry(out_console, catalogue, name))
 
 
 @app.command("schema")

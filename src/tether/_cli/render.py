@@ -7,6 +7,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from tether._errors import InputError, TetherError
+from tether._exposure import Exposure
 from tether._metrics import Summary
 from tether._result import Result
 
@@ -71,6 +72,40 @@ def result_table(result: Result, *, fleets: bool = False) -> Table:
             _recovery(s, horizon),
         ]
         table.add_row(*cells)
+    return table
+
+
+def exposure_table(ranked: Exposure, top: int) -> Table:
+    """The ranked exposure of a force: worst first."""
+    span = "for good" if ranked.duration is None else f"for {ranked.duration} days"
+    table = Table(
+        title=f"Exposure of {ranked.force}: one cutoff per {ranked.by} and kind, "
+        f"from day {ranked.start_day} {span}",
+        caption=f"horizon {ranked.horizon} days; force = mean of its areas' fraction of "
+        "baseline; REI = days lost / largest days lost",
+    )
+    table.add_column("#", justify="right")
+    table.add_column(ranked.by, style="bold", no_wrap=True)
+    table.add_column("kinds", no_wrap=True)
+    first = ranked.rows[0]
+    for theta in first.time_to_survive:
+        table.add_column(f"TTS {100 * theta:.0f}%", justify="right", no_wrap=True)
+    table.add_column("days lost", justify="right")
+    table.add_column("min", justify="right")
+    table.add_column("worst area (days lost)", no_wrap=True)
+    table.add_column("REI", justify="right")
+    for i, r in enumerate(ranked.rows[:top], 1):
+        bar = "#" * round(10 * r.risk_exposure_index)
+        table.add_row(
+            str(i),
+            r.target,
+            r.kinds,
+            *[_days(v, ranked.horizon) for v in r.time_to_survive.values()],
+            f"{r.days_lost:.1f}",
+            _pct(r.minimum),
+            f"{r.worst_area} ({r.worst_area_days_lost:.0f})",
+            f"{r.risk_exposure_index:.2f} {bar}",
+        )
     return table
 
 
