@@ -63,16 +63,12 @@ def show_entry(console: Console, catalogue: list[Path] | None, name: str) -> Non
             if isinstance(value, list) and value and isinstance(value[0], dict):
                 console.print(f"  {key}:")
                 for item in value:
-                    label = item.get("name", "")
+                    skip = ("name", "sources", "assumed", "cited")
                     rest = {
-                        k: v for k, v in item.items() if k != "name" and v not in (None, [], {})
+                        k: v for k, v in item.items() if k not in skip and v not in (None, [], {})
                     }
-                    rest.pop("sources", None)
-                    rest.pop("assumed", None)
-                    rest.pop("cited", None)
-                    console.print(
-                        f"    - {escape(str(label))}: {escape(str(rest))}", soft_wrap=True
-                    )
+                    label = f"{item['name']}: " if "name" in item else ""
+                    console.print(f"    - {escape(label)}{escape(str(rest))}", soft_wrap=True)
             else:
                 console.print(f"  {key}: {escape(str(value))}", soft_wrap=True)
         console.print("  sources:")
