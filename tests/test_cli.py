@@ -76,7 +76,9 @@ def test_validate_many_files(tmp_path: Path) -> None:
     bad.write_text("scenarios: [{name: x}]\n")
     res = runner.invoke(app, ["validate", EXAMPLE, str(bad)])
     assert res.exit_code == 2
-    assert "ok examples/single-fleet.yaml" in res.stdout
+    assert (
+        "ok examples/single-fleet.yaml: 1 scenarios, 1 forces, 1 systems, 2 suppliers" in res.stdout
+    )
     assert "scenarios[x].force: required field is missing" in res.stderr
 
 
@@ -152,3 +154,37 @@ def test_montecarlo_table_shows_bands(tmp_path: Path) -> None:
 def test_bad_reps_is_a_usage_error() -> None:
     res = runner.invoke(app, ["run", EXAMPLE, "--engine", "montecarlo", "--reps", "1"])
     assert res.exit_code == 2
+
+
+def test_exposure_command_table_and_json() -> None:
+    res = runner.invoke(app, ["exposure", "denmark", "--top", "5"])
+    assert res.exit_code == 0, res.output
+    assert "Exposure of denmark" in res.output
+    assert "REI" in res.output
+    res = runner.invoke(app, ["exposure", "canada", "--by", "supplier", "--days", "90", "--json"])
+    payload = json.loads(res.stdout)
+    assert payload["by"] == "supplier"
+    assert payload["duration_days"] == 90
+    assert payload["rows"][0]["risk_exposure_index"] == 1.0
+    assert {"target", "kinds", "time_to_survive", "days_lost", "stops"} <= set(payload["rows"][0])
+
+
+def test_exposure_of_unknown_force_is_a_clean_error() -> None:
+    res = runner.invoke(app, ["exposure", "atlantis"])
+    assert res.exit_code == 1
+    assert "no force named 'atlantis'" in res.stderr
+    assert "Traceback" not in res.output
+
+
+def test_catalogue_list_and_show() -> None:
+    res = runner.invoke(app, ["catalogue", "list", "--section", "systems"])
+    assert res.exit_code == 0
+    assert "himars" in res.output
+    assert "gmd-interceptors" in res.output
+    res = runner.invoke(app, ["catalogue", "show", "himars"])
+    assert res.exit_code == 0
+    assert "https://houstonianonline.com" in res.output
+    assert "assumed" in res.output
+    assert "targeting-intelligence" in res.output
+    res = runner.invoke(app, ["catalogue", "show", "nothing-here"])
+    assert res.exit_code == 1

@@ -472,6 +472,10 @@ class Document(_Strict):
         """The scenarios defined in the loaded file itself (not the catalogue's)."""
         return [s for s in self.scenarios if self._is_own("scenarios", s.name)]
 
+    def own_entries(self, section: str) -> list[Any]:
+        """The entries of ``section`` defined (or overridden) in the loaded file itself."""
+        return [e for e in getattr(self, section) if self._is_own(section, e.name)]
+
     def force(self, name: str) -> Force:
         found: Force = self._get("forces", name)
         return found

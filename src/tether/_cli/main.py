@@ -226,11 +226,9 @@ def validate(
             print_error(err_console, exc)
             failed += 1
             continue
-        out_console.print(
-            f"[green]ok[/] {f}: {len(doc.own_scenarios())} scenario(s), "
-            f"{len(doc.forces)} force(s), {len(doc.systems)} system type(s)",
-            highlight=False,
-        )
+        own = {s: doc.own_entries(s) for s in ("scenarios", "forces", "systems", "suppliers")}
+        counts = ", ".join(f"{len(v)} {k}" for k, v in own.items() if v)
+        out_console.print(f"[green]ok[/] {f}: {counts or 'nothing but catalogue entries'}")
     if failed:
         raise typer.Exit(2)
 
