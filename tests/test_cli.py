@@ -188,3 +188,15 @@ def test_catalogue_list_and_show() -> None:
     assert "targeting-intelligence" in res.output
     res = runner.invoke(app, ["catalogue", "show", "nothing-here"])
     assert res.exit_code == 1
+
+
+def test_catalogue_check(tmp_path: Path) -> None:
+    record = Path(__file__).resolve().parents[1].parent / "shared" / "sources" / "systems.md"
+    args = ["catalogue", "check"] + (["--record", str(record)] if record.exists() else [])
+    res = runner.invoke(app, args)
+    assert res.exit_code == 0, res.output
+    extra = tmp_path / "mine.yaml"
+    extra.write_text("suppliers:\n  - {name: local-depot, jurisdiction: PL}\n")
+    res = runner.invoke(app, ["catalogue", "check", "--catalogue", str(extra)])
+    assert res.exit_code == 2
+    assert "suppliers[local-depot].sources: no source" in res.stderr

@@ -19,8 +19,9 @@ from tether._cli.catalogue import list_entries, show_entry
 from tether._cli.render import exposure_table, print_error, result_table
 from tether._errors import Diagnostic, InputError, TetherError
 from tether._exposure import exposure
-from tether._loader import load, load_text
+from tether._loader import BUILTIN_CATALOGUE, load, load_text
 from tether._model import Document, Scenario
+from tether._provenance import catalogue_entries, check_provenance
 from tether._result import Result
 from tether._schema import schema
 
@@ -302,6 +303,32 @@ def catalogue_show(
 ) -> None:
     """Show one entry: its fields, sources, cited numbers and what is assumed."""
     _guard(lambda: show_entry(out_console, catalogue, name))
+
+
+@catalogue_cmd.command("check")
+def catalogue_check(
+    catalogue: CatalogueOption = None,
+    record: Annotated[
+        Path | None,
+        typer.Option("--record", help="Public record every source must appear in (a text file)."),
+    ] = None,
+) -> None:
+    """Check provenance: every entry sourced, every number cited or marked assumed."""
+
+    def work() -> None:
+        dirs = [BUILTIN_CATALOGUE, *(catalogue or [])]
+        text = None
+        if record is not None:
+            try:
+                text = record.read_text(encoding="utf-8")
+            except OSError as exc:
+                raise TetherError(f"cannot read {record}: {exc.strerror}") from None
+        problems = check_provenance(catalogue_entries(dirs), text)
+        if problems:
+            raise InputError(problems)
+        out_console.print("[green]ok[/] every entry sourced, every number cited or assumed")
+
+    _guard(work)
 
 
 @app.command("schema")
