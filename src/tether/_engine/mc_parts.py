@@ -98,20 +98,36 @@ def outstanding_fixed(
     tau = np.take(plan.route_time.ravel(), part * 3 + route)
     back = clocks.back(rep, part, route, day, xi, tau)
 
+    pre = _pre_zero(plan, rows, clocks, lam_ss, reps, rng)
+    return _count_out(key, day, back, pre, reps, P, T)
+
+
+def _count_out(
+    key: I64,
+    day: I64,
+    back: I64,
+    pre: tuple[I64, I64, I64],
+    reps: int,
+    P: int,
+    T: int,
+) -> NDArray[np.int32]:
+    """Items out ``[R, P, T]`` from failures (``key = rep * P + part``, failure day, return
+    instant) and the items already out at day 0 (replication, part, return instant).
+
+    One signed histogram (+1 when an item goes out, -1 when it is back; weighted
+    ``bincount`` is several times faster than two plain ones), then a running sum. Items
+    out before day 0 all go out at instant 0, so they are added per (replication, part).
+    """
     slots = T + 1
-    r0, p0, back0 = _pre_zero(plan, rows, clocks, lam_ss, reps, rng)
+    r0, p0, back0 = pre
     base = key * slots
-    base0 = (r0 * P + p0) * slots
-    size = reps * P * slots
-    # one signed histogram (+1 when an item goes out, -1 when it is back): weighted
-    # bincount is several times faster than two plain ones. Items out before day 0
-    # all go out at instant 0, so they are added per (replication, part).
-    index = np.concatenate([base + day + 1, base + back, base0 + back0])
+    index = np.concatenate([base + day + 1, base + back, (r0 * P + p0) * slots + back0])
     sign = np.full(len(index), -1.0)
     sign[: len(base)] = 1.0
-    delta = np.bincount(index, weights=sign, minlength=size).astype(np.int32)
+    delta = np.bincount(index, weights=sign, minlength=reps * P * slots).astype(np.int32)
     delta = delta.reshape(reps, P, slots)
-    delta[:, :, 0] += np.bincount(r0 * P + p0, minlength=reps * P).reshape(reps, P).astype(np.int32)
+    at_zero = np.bincount(r0 * P + p0, minlength=reps * P).reshape(reps, P)
+    delta[:, :, 0] += at_zero.astype(np.int32)
     out = np.cumsum(delta, axis=2, dtype=np.int32)
     return out[:, :, :T]
 
@@ -134,7 +150,6 @@ def _outstanding_shared(
     H = plan.horizon
     T = H + 1
     P = len(rows)
-    slots = T + 1
     share = plan.share[rows].ravel()  # [P * 3]: part-major, route-minor
     live = np.flatnonzero(share > 0)
     pr_rows = (np.repeat(rows, 3) * 3 + np.tile(np.arange(3), P))[live]
@@ -154,18 +169,8 @@ def _outstanding_shared(
     back = np.where(
         xi > np.take(threshold, i), np.take(late.ravel(), at), np.take(early.ravel(), at)
     )
-    base = (rep * P + np.take(part_of, i)) * slots
-
-    r0, p0, back0 = _pre_zero(plan, rows, clocks, lam_ss, reps, rng)
-    size = reps * P * slots
-    index = np.concatenate([base + day + 1, base + back, (r0 * P + p0) * slots + back0])
-    sign = np.full(len(index), -1.0)
-    sign[: len(base)] = 1.0
-    delta = np.bincount(index, weights=sign, minlength=size).astype(np.int32)
-    delta = delta.reshape(reps, P, slots)
-    delta[:, :, 0] += np.bincount(r0 * P + p0, minlength=reps * P).reshape(reps, P).astype(np.int32)
-    out = np.cumsum(delta, axis=2, dtype=np.int32)
-    return out[:, :, :T]
+    pre = _pre_zero(plan, rows, clocks, lam_ss, reps, rng)
+    return _count_out(rep * P + np.take(part_of, i), day, back, pre, reps, P, T)
 
 
 def outstanding_stepped(
