@@ -219,3 +219,25 @@ def test_available_basis_steady_state_and_bounds(raw: dict[str, Any]) -> None:
         out.availability[0], np.repeat(a_ss[:, None], HORIZON + 1, axis=1), rtol=1e-7, atol=1e-9
     )
     assert np.all((out.availability >= 0) & (out.availability <= 1))
+
+
+MC_SETTINGS = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@MC_SETTINGS
+@given(documents(), cutoffs(), st.integers(0, 2**32 - 1))
+def test_montecarlo_bounds_and_cannibalisation(
+    raw: dict[str, Any], cut: dict[str, Any], seed: int
+) -> None:
+    from tether._engine.montecarlo import run_montecarlo
+
+    doc = Document.model_validate(raw)
+    sets = [[], [Cutoff.model_validate(cut)]]
+    plan = compile_plan(doc, doc.forces[0], doc.scenarios[0], sets, ["b", "c"])
+    off = run_montecarlo(plan, 20, np.random.default_rng(seed), keep_samples=[1])
+    on = run_montecarlo(plan, 20, np.random.default_rng(seed), cannibalise=True, keep_samples=[1])
+    for out in (off, on):
+        for name in ("availability", "software", "munitions", "services"):
+            assert np.all((out.mean[name] >= 0) & (out.mean[name] <= 1 + 1e-12)), name
+    # the same draws: cannibalising never leaves fewer units up, replication by replication
+    assert np.all(on.samples[1] >= off.samples[1] - 1e-5)
