@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from tether._engine.arrays import KIND_INDEX, ROUTE_KIND, Plan
+from tether._engine.arrays import KIND_INDEX, Plan, route_clock_masks
 from tether._engine.factors import munitions_factor, service_factor, software_factor
 from tether._engine.pipeline import Clock, ReturnIndex, clock, return_index, returned
 from tether._engine.poisson import availability_log, ebo, empty_positions
@@ -89,26 +89,8 @@ def steady_state(plan: Plan) -> tuple[F64, F64]:
 
 def _clocks(plan: Plan, b: int) -> tuple[list[Clock], I64]:
     """Distinct pipeline clocks of batch member ``b`` and the clock id of each (part, route)."""
-    T = plan.horizon + 1
-    identity = clock(np.ones(T, dtype=np.bool_))
-    clocks = [identity]
-    keys: dict[bytes, int] = {}
-    cid = np.zeros(plan.share.shape, dtype=np.int64)
-    for r, kind in enumerate(ROUTE_KIND):
-        if kind < 0:
-            continue
-        for s in np.unique(plan.route_supplier[:, r]):
-            if s < 0:
-                continue
-            cut = plan.cut[b, s, kind]
-            if not cut.any():
-                continue
-            key = cut.tobytes()
-            if key not in keys:
-                keys[key] = len(clocks)
-                clocks.append(clock(~cut))
-            cid[plan.route_supplier[:, r] == s, r] = keys[key]
-    return clocks, cid
+    actives, cid = route_clock_masks(plan, plan.cut[b][None])
+    return [clock(a[0]) for a in actives], cid
 
 
 def _route_indices(

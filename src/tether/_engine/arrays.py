@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["KINDS", "KIND_INDEX", "ROUTES", "ROUTE_KIND", "Plan"]
+__all__ = ["KINDS", "KIND_INDEX", "ROUTES", "ROUTE_KIND", "Plan", "route_clock_masks"]
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -97,3 +97,31 @@ class Plan:
     @property
     def days(self) -> I64:
         return np.arange(self.horizon + 1, dtype=np.int64)
+
+
+def route_clock_masks(plan: Plan, cut: B8) -> tuple[list[B8], I64]:
+    """The distinct pipeline clocks under cut masks ``cut [R', S, K, T]``.
+
+    Returns the active-day masks of each clock (``[R', T]``; clock 0 never stops) and
+    the clock id of every (part row, route). A supplier route's clock stops on the days
+    its supplier withholds the route's kind; routes with identical masks share a clock.
+    """
+    reps, T = cut.shape[0], plan.horizon + 1
+    actives: list[B8] = [np.ones((reps, T), dtype=np.bool_)]
+    keys: dict[bytes, int] = {}
+    cid = np.zeros(plan.share.shape, dtype=np.int64)
+    for r, kind in enumerate(ROUTE_KIND):
+        if kind < 0:
+            continue
+        for s in np.unique(plan.route_supplier[:, r]):
+            if s < 0:
+                continue
+            mask = cut[:, s, kind]
+            if not mask.any():
+                continue
+            key = mask.tobytes()
+            if key not in keys:
+                keys[key] = len(actives)
+                actives.append(~mask)
+            cid[plan.route_supplier[:, r] == s, r] = keys[key]
+    return actives, cid

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from tether._engine.arrays import KIND_INDEX, ROUTE_KIND, Plan
+from tether._engine.arrays import Plan, route_clock_masks
 
 __all__ = ["Clocks", "build_clocks", "sample_cut"]
 
@@ -147,20 +147,7 @@ def _tables(active: B8) -> tuple[I64, I64]:
 
 def build_clocks(plan: Plan, cut: B8) -> Clocks:
     """Clocks of every (route, supplier) pair in use, under masks ``cut [R', S, K, T]``."""
-    reps, T = cut.shape[0], plan.horizon + 1
-    actives = [np.ones((reps, T), dtype=np.bool_)]
-    cid = np.zeros(plan.share.shape, dtype=np.int64)
-    for r, kind in enumerate(ROUTE_KIND):
-        if kind < 0:
-            continue
-        for s in np.unique(plan.route_supplier[:, r]):
-            if s < 0:
-                continue
-            mask = cut[:, s, kind]
-            if not mask.any():
-                continue
-            cid[plan.route_supplier[:, r] == s, r] = len(actives)
-            actives.append(~mask)
+    actives, cid = route_clock_masks(plan, cut)
     active = np.stack(actives)
     tables = [_tables(a) for a in active]
     return Clocks(
@@ -169,8 +156,3 @@ def build_clocks(plan: Plan, cut: B8) -> Clocks:
         first=np.stack([t[1] for t in tables]),
         cid=cid,
     )
-
-
-def kind_cut(cut: B8, kind: str, suppliers: I64) -> B8:
-    """``cut[:, suppliers, kind]`` as ``[R', n, T]``."""
-    return cut[:, suppliers, KIND_INDEX[kind]]

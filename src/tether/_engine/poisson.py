@@ -6,7 +6,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
-__all__ = ["availability_log", "ebo", "empty_positions", "fill_rate"]
+__all__ = ["availability_log", "ebo", "empty_positions"]
 
 F64 = NDArray[np.float64]
 
@@ -54,14 +54,6 @@ def empty_positions(
         out[rows, cols] -= ebo(m[rows, cols], top[rows, 0].astype(np.int64))
         np.maximum(out, 0.0, out=out)
     return out
-
-
-def fill_rate(m: ArrayLike, s: ArrayLike) -> F64:
-    """Probability that a demand is met from stock: ``P(X < s) = P(X <= s - 1)``."""
-    m = np.asarray(m, dtype=np.float64)
-    s = np.asarray(s)
-    with np.errstate(invalid="ignore"):
-        return np.where(s > 0, special.pdtr(np.maximum(s - 1, 0), m), 0.0)
 
 
 def availability_log(backorders: F64, units: F64, quantity: F64) -> F64:
