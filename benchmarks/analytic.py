@@ -19,6 +19,7 @@ import numpy as np
 from scipy import special
 
 from tether import Cutoff, Document
+from tether._allocator import tune_allocator
 from tether._engine.analytic import run_analytic
 from tether._plan import compile_plan
 
@@ -113,6 +114,7 @@ def best_of(repeat: int, fn: Any) -> float:
 
 
 def main() -> None:
+    tune_allocator()  # as the tether command does; both sides run in this process
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--parts", type=int, default=10_000)
     ap.add_argument("--days", type=int, default=365)

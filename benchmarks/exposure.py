@@ -15,6 +15,7 @@ import platform
 import time
 
 import tether
+from tether._allocator import tune_allocator
 from tether._engine.analytic import run_analytic
 from tether._exposure import KIND_SETS, _targets
 from tether._model import Cutoff, Scenario
@@ -38,6 +39,7 @@ def one_by_one(doc: tether.Document, force: str) -> float:
 
 
 def main() -> None:
+    tune_allocator()  # as the tether command does; both sides run in this process
     print(f"machine: {platform.machine()}, python {platform.python_version()}")
     t0 = time.perf_counter()
     doc = tether.load_text("{}\n", "<catalogue>")

@@ -19,6 +19,7 @@ import numpy as np
 
 from benchmarks.simpy_reference import RefFleet, RefPart, simulate_reference
 from tether import Document
+from tether._allocator import tune_allocator
 from tether._engine.arrays import ROUTE_KIND, Plan
 from tether._engine.montecarlo import run_montecarlo
 from tether._plan import compile_scenario
@@ -161,6 +162,7 @@ def compare(case: str, reps: int, seed: int, repeat: int) -> float:
 
 
 def main() -> None:
+    tune_allocator()  # as the tether command does; both sides run in this process
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=100)
     ap.add_argument("--seed", type=int, default=1)

@@ -15,11 +15,13 @@ import tracemalloc
 
 import tether
 from benchmarks.analytic import synthetic_force
+from tether._allocator import tune_allocator
 
 BUDGET = 2 * 2**30
 
 
 def main() -> None:
+    tune_allocator()  # as the tether command does; both sides run in this process
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--parts", type=int, default=1000)
     ap.add_argument("--reps", type=int, default=10_000)

@@ -81,3 +81,14 @@ def test_engines_do_not_import_the_model_or_interfaces() -> None:
                 names = [node.module]
             for n in names:
                 assert n.startswith(allowed), f"{path.name} imports {n}"
+
+
+def test_allocator_tuning_takes_on_linux() -> None:
+    import sys
+
+    from tether._allocator import tune_allocator
+
+    if sys.platform.startswith("linux"):
+        assert tune_allocator() is True
+    else:  # pragma: no cover - other platforms keep their allocator
+        assert tune_allocator() is False

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from tether import __version__
+from tether._allocator import tune_allocator
 from tether._api import simulate
 from tether._cli.catalogue import list_entries, show_entry
 from tether._cli.render import exposure_table, print_error, result_table
@@ -354,6 +355,7 @@ def _write(path: Path, text: str) -> None:
 
 def main() -> None:
     """Entry point of the ``tether`` script."""
+    tune_allocator()
     try:
         app()
     except KeyboardInterrupt:
