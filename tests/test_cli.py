@@ -171,7 +171,7 @@ def test_exposure_command_table_and_json() -> None:
 
 def test_exposure_of_unknown_force_is_a_clean_error() -> None:
     res = runner.invoke(app, ["exposure", "atlantis"])
-    assert res.exit_code == 1
+    assert res.exit_code == 2
     assert "no force named 'atlantis'" in res.stderr
     assert "Traceback" not in res.output
 
@@ -186,8 +186,9 @@ def test_catalogue_list_and_show() -> None:
     assert "https://houstonianonline.com" in res.output
     assert "assumed" in res.output
     assert "targeting-intelligence" in res.output
-    res = runner.invoke(app, ["catalogue", "show", "nothing-here"])
-    assert res.exit_code == 1
+    res = runner.invoke(app, ["catalogue", "show", "himar"])
+    assert res.exit_code == 2
+    assert "did you mean 'himars'" in res.stderr
 
 
 def test_catalogue_check(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ import pandas as pd
 
 from tether._api import _membership
 from tether._engine.analytic import run_analytic
-from tether._errors import TetherError
+from tether._errors import Diagnostic, InputError, TetherError
 from tether._metrics import fraction_of, summarise
 from tether._model import KINDS, Cutoff, Document, Force, Scenario
 from tether._plan import compile_plan, force_suppliers, stopped_suppliers
@@ -131,7 +131,7 @@ def exposure(
     try:
         f = document.force(force)
     except KeyError as exc:
-        raise TetherError(str(exc.args[0])) from None
+        raise InputError([Diagnostic(document.file, 0, 0, "force", str(exc.args[0]))]) from None
     end = None if duration is None else start_day + duration
     used = set(force_suppliers(document, f))
     sets: list[list[Cutoff]] = [[]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -10,7 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from tether._errors import TetherError
+from tether._errors import Diagnostic, InputError, TetherError
 from tether._loader import load_text
 from tether._model import SECTIONS, Document
 
@@ -51,7 +52,12 @@ def show_entry(console: Console, catalogue: list[Path] | None, name: str) -> Non
     doc = _document(catalogue)
     found = [(s, e) for s, e in _entries(doc, None) if e.name == name]
     if not found:
-        raise TetherError(f"no catalogue entry named '{name}'")
+        known = [e.name for _, e in _entries(doc, None)]
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        raise InputError(
+            [Diagnostic("<catalogue>", 0, 0, "NAME", f"no catalogue entry named '{name}'{hint}")]
+        )
     for section, e in found:
         console.print(f"[bold]{escape(e.name)}[/] ({section[:-1]})  {escape(e.title or '')}")
         if e.notes:
