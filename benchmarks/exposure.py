@@ -27,9 +27,10 @@ BUDGET_S = 10.0
 def one_by_one(doc: tether.Document, force: str) -> float:
     f = doc.force(force)
     scenario = Scenario(name="x", force=force, horizon_days=365)
-    used = set(force_suppliers(doc, f))
+    suppliers = force_suppliers(doc, f)
+    used = set(suppliers)
     t0 = time.perf_counter()
-    for target in _targets(doc, f, "jurisdiction"):
+    for target in _targets(doc, f, "jurisdiction", suppliers):
         for kinds in KIND_SETS:
             cut = Cutoff.model_validate({"jurisdiction": target, "kinds": [kinds]})
             if not used & set(stopped_suppliers(doc, cut)):

@@ -8,7 +8,7 @@ each area's fraction of baseline (each area counts equally, whatever its units).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -89,15 +89,15 @@ class Exposure:
         }
 
 
-def _targets(doc: Document, force: Force, by: By) -> list[str]:
-    used = set(force_suppliers(doc, force))
+def _targets(doc: Document, force: Force, by: By, used: tuple[str, ...]) -> list[str]:
+    """Who to cut: the force's suppliers, or every other jurisdiction that stops one."""
     if by == "supplier":
-        return [s for s in force_suppliers(doc, force)]
+        return list(used)
     out = []
     for j in doc.jurisdictions:
         if j.name == force.operator:
             continue
-        if used & set(stopped_suppliers(doc, Cutoff(jurisdiction=j.name))):
+        if set(used) & set(stopped_suppliers(doc, Cutoff(jurisdiction=j.name))):
             out.append(j.name)
     return out
 
@@ -133,10 +133,11 @@ def exposure(
     except KeyError as exc:
         raise InputError([Diagnostic(document.file, 0, 0, "force", str(exc.args[0]))]) from None
     end = None if duration is None else start_day + duration
-    used = set(force_suppliers(document, f))
+    suppliers = force_suppliers(document, f)
+    used = set(suppliers)
     sets: list[list[Cutoff]] = [[]]
     labels: list[tuple[str, str, tuple[str, ...]]] = []
-    for target in _targets(document, f, by):
+    for target in _targets(document, f, by, suppliers):
         for kinds in KIND_SETS:
             key = {"jurisdiction" if by == "jurisdiction" else "supplier": target}
             cut = Cutoff.model_validate(
@@ -177,7 +178,7 @@ def exposure(
         )
     top = max(r.days_lost for r in rows) or 1.0
     ranked = sorted(
-        (ExposureRow(**{**_fields(r), "risk_exposure_index": r.days_lost / top}) for r in rows),
+        (replace(r, risk_exposure_index=r.days_lost / top) for r in rows),
         key=lambda r: (-r.days_lost, r.target, KIND_SETS.index(r.kinds)),
     )
     assumed = tuple(dict.fromkeys(a for fleet in plan.assumptions for a in fleet))
@@ -190,7 +191,3 @@ def exposure(
         rows=tuple(ranked),
         assumptions=assumed,
     )
-
-
-def _fields(row: ExposureRow) -> dict[str, Any]:
-    return {name: getattr(row, name) for name in ExposureRow.__slots__}

@@ -264,8 +264,6 @@ def _locate(
             node = node[comp]
             if model is not None and not (extra and last):
                 model = _field_model(model, comp)
-            elif model is not None:
-                pass
         elif isinstance(node, LList) and isinstance(comp, int) and 0 <= comp < len(node):
             mark = node.where(comp)
             path += f"[{label(node[comp], comp)}]"

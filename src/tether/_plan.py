@@ -125,18 +125,22 @@ def _per_day(value: float | dict[str, float], levels: list[str]) -> F64:
 
 
 def _check_size(
-    doc: Document, scenario: Scenario | None, n_batch: int, n_parts: int, max_bytes: int
+    doc: Document,
+    scenario: Scenario,
+    n_batch: int,
+    n_fleets: int,
+    n_suppliers: int,
+    n_parts: int,
+    max_bytes: int,
 ) -> None:
-    n_fleets = sum(len(f.fleets) for f in doc.forces) or 1
-    horizon = scenario.horizon_days if scenario else 1
+    horizon = scenario.horizon_days
     t = horizon + 1
-    n_suppliers = len(force_suppliers(doc, doc.force(scenario.force))) if scenario else 1
     need = 8 * t * (n_batch * 8 * n_fleets + 5 * n_suppliers * n_batch + 12 * n_parts)
     if need <= max_bytes:
         return
     where = ("", 0, 0)
     text = "horizon_days"
-    if scenario is not None and doc._source is not None:
+    if doc._source is not None:
         mark, text = doc._source.where("scenarios", scenario.name, "horizon_days")
         if mark is not None:
             where = (mark.file, mark.line, mark.column)
@@ -172,7 +176,7 @@ def compile_plan(
     areas = tuple(a.name for a in force.areas)
     fleets = force.fleets
     n_parts = sum(len(systems[f.system].parts) for f in fleets)
-    _check_size(doc, scenario, len(cutoff_sets), n_parts, max_bytes)
+    _check_size(doc, scenario, len(cutoff_sets), len(fleets), len(suppliers), n_parts, max_bytes)
 
     hours = np.stack([_per_day(f.hours_per_day, levels) for f in fleets])
     part_rows: list[tuple[int, Part]] = []

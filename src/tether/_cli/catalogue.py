@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -88,11 +88,3 @@ def show_entry(console: Console, catalogue: list[Path] | None, name: str) -> Non
             console.print("  [yellow]assumed[/] (no public source):")
             for k, v in e.assumed.items():
                 console.print(f"    - {escape(k)}: {escape(v)}", soft_wrap=True)
-
-
-CatalogueDirs = Annotated[
-    list[Path] | None,
-    typer.Option(
-        "--catalogue", "-c", help="Extra catalogue directory (or file).", show_default=False
-    ),
-]
