@@ -16,8 +16,8 @@ import time
 
 import tether
 from tether._allocator import tune_allocator
+from tether._analysis.exposure import KIND_SETS, _targets
 from tether._engine.analytic import run_analytic
-from tether._exposure import KIND_SETS, _targets
 from tether._model import Cutoff, Scenario
 from tether._plan import compile_plan, force_suppliers, stopped_suppliers
 

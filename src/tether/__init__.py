@@ -9,11 +9,11 @@
 
 import importlib.metadata as _metadata
 
+from tether._analysis.exposure import Exposure, ExposureRow, exposure
 from tether._api import simulate
 from tether._engine.metric import MetricResult, metric
 from tether._engine.poisson import ebo
 from tether._errors import CapacityError, Diagnostic, InputError, SolverError, TetherError
-from tether._exposure import Exposure, ExposureRow, exposure
 from tether._loader import load, load_text
 from tether._metrics import Summary, summarise
 from tether._model import (

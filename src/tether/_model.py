@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
-from tether._engine.arrays import KINDS
+from tether._kinds import KINDS
 
 __all__ = [
     "KINDS",

@@ -15,11 +15,11 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 
 from tether import __version__
 from tether._allocator import tune_allocator
+from tether._analysis.exposure import exposure
 from tether._api import simulate
 from tether._cli.catalogue import list_entries, show_entry
 from tether._cli.render import exposure_table, print_error, result_table
 from tether._errors import Diagnostic, InputError, TetherError
-from tether._exposure import exposure
 from tether._loader import BUILTIN_CATALOGUE, load, load_text
 from tether._model import Document, Scenario
 from tether._provenance import catalogue_entries, check_provenance

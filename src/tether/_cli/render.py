@@ -6,8 +6,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from tether._analysis.exposure import Exposure
 from tether._errors import InputError, TetherError
-from tether._exposure import Exposure
 from tether._metrics import Summary
 from tether._result import Result
 

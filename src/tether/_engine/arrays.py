@@ -10,15 +10,14 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from tether._kinds import KIND_INDEX, KINDS
+
 __all__ = ["KINDS", "KIND_INDEX", "ROUTES", "ROUTE_KIND", "Plan", "route_clock_masks"]
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 B8 = NDArray[np.bool_]
 
-#: The kinds of support a supplier can withhold, in the order of a plan's kind axis.
-KINDS: tuple[str, ...] = ("spares", "repair", "software", "munitions", "services")
-KIND_INDEX = {k: i for i, k in enumerate(KINDS)}
 #: Failure routes, in the order of a plan's route axis, and the kind that pauses each.
 ROUTES: tuple[str, ...] = ("new_buy", "domestic", "supplier_repair")
 ROUTE_KIND: tuple[int, ...] = (KIND_INDEX["spares"], -1, KIND_INDEX["repair"])
