@@ -62,7 +62,7 @@ def check_provenance(
 ) -> list[Diagnostic]:
     """Problems with the provenance of ``entries`` (section -> name -> raw entry).
 
-    ``record`` is the text of the public record (``shared/sources/systems.md``); when
+    ``record`` is the text of the public record (the project's record of public sources); when
     given, every source must appear in it, except ``always_allowed`` ones.
     """
     problems: list[Diagnostic] = []
@@ -94,7 +94,7 @@ def check_provenance(
                         say(
                             sources.where(i) if isinstance(sources, LList) else entry.mark,
                             f"{where}.sources[{i}]",
-                            "address not in the public record (shared/sources/systems.md)",
+                            "address not in the public record given with --record",
                         )
     return problems
 
