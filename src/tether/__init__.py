@@ -5,37 +5,79 @@
 >>> result = tether.simulate(doc)
 >>> result.summary["long-range-fires"].time_to_survive
 {0.75: 0, 0.5: 1}
+
+Public names are imported on first use (PEP 562), so ``import tether`` and the
+``tether`` command start fast: numpy, pandas, xarray and scipy load only when a name
+that needs them is touched.
 """
 
-import importlib.metadata as _metadata
+import importlib as _importlib
+import typing as _typing
 
-from tether._analysis.exposure import Exposure, ExposureRow, exposure
-from tether._api import simulate
-from tether._engine.metric import MetricResult, metric
-from tether._engine.poisson import ebo
-from tether._errors import CapacityError, Diagnostic, InputError, SolverError, TetherError
-from tether._loader import load, load_text
-from tether._metrics import Summary, summarise
-from tether._model import (
-    Area,
-    Cutoff,
-    Document,
-    Fleet,
-    Force,
-    Jurisdiction,
-    Part,
-    Scenario,
-    Supplier,
-    SystemType,
-)
-from tether._plan import stopped_suppliers
-from tether._result import Result
-from tether._schema import schema
+if _typing.TYPE_CHECKING:
+    from tether._analysis.exposure import Exposure, ExposureRow, exposure
+    from tether._api import simulate
+    from tether._engine.metric import MetricResult, metric
+    from tether._engine.poisson import ebo
+    from tether._errors import (
+        CapacityError,
+        Diagnostic,
+        InputError,
+        SolverError,
+        TetherError,
+    )
+    from tether._loader import load, load_text
+    from tether._metrics import Summary, summarise
+    from tether._model import (
+        Area,
+        Cutoff,
+        Document,
+        Fleet,
+        Force,
+        Jurisdiction,
+        Part,
+        Scenario,
+        Supplier,
+        SystemType,
+    )
+    from tether._plan import stopped_suppliers
+    from tether._result import Result
+    from tether._schema import schema
 
-try:
-    __version__ = _metadata.version("tether")
-except _metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0"
+    __version__: str
+
+# Each public name and the module that defines it.
+_WHERE: dict[str, str] = {
+    "Area": "tether._model",
+    "CapacityError": "tether._errors",
+    "Cutoff": "tether._model",
+    "Diagnostic": "tether._errors",
+    "Document": "tether._model",
+    "Exposure": "tether._analysis.exposure",
+    "ExposureRow": "tether._analysis.exposure",
+    "Fleet": "tether._model",
+    "Force": "tether._model",
+    "InputError": "tether._errors",
+    "Jurisdiction": "tether._model",
+    "MetricResult": "tether._engine.metric",
+    "Part": "tether._model",
+    "Result": "tether._result",
+    "Scenario": "tether._model",
+    "SolverError": "tether._errors",
+    "Summary": "tether._metrics",
+    "Supplier": "tether._model",
+    "SystemType": "tether._model",
+    "TetherError": "tether._errors",
+    "ebo": "tether._engine.poisson",
+    "exposure": "tether._analysis.exposure",
+    "load": "tether._loader",
+    "load_text": "tether._loader",
+    "metric": "tether._engine.metric",
+    "schema": "tether._schema",
+    "simulate": "tether._api",
+    "stopped_suppliers": "tether._plan",
+    "summarise": "tether._metrics",
+}
 
 __all__ = [
     "Area",
@@ -69,3 +111,28 @@ __all__ = [
     "stopped_suppliers",
     "summarise",
 ]
+
+
+def _version() -> str:
+    import importlib.metadata as metadata
+
+    try:
+        return metadata.version("tether")
+    except metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0.0.0"
+
+
+def __getattr__(name: str) -> _typing.Any:
+    """Import a public name from its module on first use, then keep it here."""
+    if name == "__version__":
+        value: _typing.Any = _version()
+    elif name in _WHERE:
+        value = getattr(_importlib.import_module(_WHERE[name]), name)
+    else:
+        raise AttributeError(f"module 'tether' has no attribute '{name}'")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({n for n in globals() if n.startswith("_")} | set(__all__))

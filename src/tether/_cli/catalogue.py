@@ -6,7 +6,7 @@ import difflib
 from pathlib import Path
 from typing import Any
 
-import typer
+import yaml
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -15,9 +15,7 @@ from tether._errors import Diagnostic, InputError, TetherError
 from tether._loader import load_text
 from tether._model import SECTIONS, Document
 
-__all__ = ["catalogue_app"]
-
-catalogue_app = typer.Typer(help="List and show catalogue entries with their sources.")
+__all__ = ["entry_text", "list_entries", "show_entry"]
 
 
 def _document(catalogue: list[Path] | None) -> Document:
@@ -48,6 +46,33 @@ def list_entries(console: Console, catalogue: list[Path] | None, section: str | 
     console.print(table)
 
 
+def _plain(value: Any) -> Any:
+    """``value`` without empty fields (None, [], {}), recursively."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items() if v not in (None, [], {})}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def entry_text(section: str, entry: Any, width: int = 100) -> str:
+    """One entry as YAML, the way it would be written in a file, under a comment naming
+    its section."""
+    data = entry.model_dump(mode="json", exclude={"sources", "cited", "assumed"})
+    body: dict[str, Any] = {"name": data.pop("name")}
+    body.update(_plain(data))
+    body["sources"] = list(entry.sources)
+    if entry.cited:
+        body["cited"] = dict(entry.cited)
+    if entry.assumed:
+        body["assumed"] = dict(entry.assumed)
+    text: str = yaml.safe_dump(
+        body, sort_keys=False, allow_unicode=True, width=max(40, width), default_flow_style=False
+    )
+    text = text.replace("\nassumed:\n", "\nassumed:  # no public source\n")
+    return f"# {section[:-1]}\n{text}"
+
+
 def show_entry(console: Console, catalogue: list[Path] | None, name: str) -> None:
     doc = _document(catalogue)
     found = [(s, e) for s, e in _entries(doc, None) if e.name == name]
@@ -58,33 +83,10 @@ def show_entry(console: Console, catalogue: list[Path] | None, name: str) -> Non
         raise InputError(
             [Diagnostic("<catalogue>", 0, 0, "NAME", f"no catalogue entry named '{name}'{hint}")]
         )
-    for section, e in found:
-        console.print(f"[bold]{escape(e.name)}[/] ({section[:-1]})  {escape(e.title or '')}")
-        if e.notes:
-            console.print(f"  notes: {escape(e.notes.strip())}")
-        data = e.model_dump(exclude={"name", "title", "notes", "sources", "cited", "assumed"})
-        for key, value in data.items():
-            if value in (None, [], {}):
-                continue
-            if isinstance(value, list) and value and isinstance(value[0], dict):
-                console.print(f"  {key}:")
-                for item in value:
-                    skip = ("name", "sources", "assumed", "cited")
-                    rest = {
-                        k: v for k, v in item.items() if k not in skip and v not in (None, [], {})
-                    }
-                    label = f"{item['name']}: " if "name" in item else ""
-                    console.print(f"    - {escape(label)}{escape(str(rest))}", soft_wrap=True)
-            else:
-                console.print(f"  {key}: {escape(str(value))}", soft_wrap=True)
-        console.print("  sources:")
-        for s in e.sources:
-            console.print(f"    - {escape(s)}", soft_wrap=True)
-        if e.cited:
-            console.print("  cited numbers:")
-            for k, v in e.cited.items():
-                console.print(f"    - {escape(k)}: {escape(v)}", soft_wrap=True)
-        if e.assumed:
-            console.print("  [yellow]assumed[/] (no public source):")
-            for k, v in e.assumed.items():
-                console.print(f"    - {escape(k)}: {escape(v)}", soft_wrap=True)
+    for i, (section, e) in enumerate(found):
+        if i:
+            console.print("---", highlight=False)
+        text = entry_text(section, e, console.width)
+        for line in text.splitlines():
+            style = "yellow" if line.startswith("assumed:") else None
+            console.print(escape(line), style=style, highlight=False, soft_wrap=True)

@@ -1,52 +1,46 @@
-"""``tether``: run scenarios, validate files, print the schema."""
+"""``tether``: run scenarios, validate files, print the schema.
+
+Start-up matters (every command, ``--help`` included): this module and what it imports
+at the top load no numpy, pandas, xarray, scipy or pydantic; each command imports what
+it uses.
+"""
 
 from __future__ import annotations
 
 import enum
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from tether import __version__
-from tether._allocator import tune_allocator
-from tether._analysis.exposure import exposure
-from tether._api import simulate
-from tether._cli.catalogue import list_entries, show_entry
-from tether._cli.render import exposure_table, print_error, result_table
-from tether._errors import Diagnostic, InputError, TetherError
-from tether._loader import BUILTIN_CATALOGUE, load, load_text
-from tether._model import Document, Scenario
-from tether._provenance import catalogue_entries, check_provenance
-from tether._result import Result
-from tether._schema import schema
+from tether._cli.common import (
+    CatalogueOption,
+    NoBuiltinOption,
+    err_console,
+    guard,
+    out_console,
+    print_error,
+    version,
+)
+from tether._cli.run import EXAMPLES as RUN_EXAMPLES
+from tether._cli.run import run
+from tether._errors import InputError, TetherError
 
 __all__ = ["app", "main"]
 
 app = typer.Typer(
     name="tether",
     help="What still works, day by day, when a supplier withholds support.",
+    epilog="Examples:\n\n  tether run examples/single-fleet.yaml\n\n"
+    "  tether exposure european-nato --top 8",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
 )
 
-# Off a terminal (pipes, files, CI logs) Rich would wrap at 80 columns; tables read
-# better wider.
-out_console = Console(width=None if sys.stdout.isatty() else 160)
-err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
-
-T = TypeVar("T")
-
-
-class EngineName(enum.StrEnum):
-    analytic = "analytic"
-    montecarlo = "montecarlo"
+app.command(epilog=RUN_EXAMPLES)(run)
 
 
 class ByName(enum.StrEnum):
@@ -54,35 +48,9 @@ class ByName(enum.StrEnum):
     supplier = "supplier"
 
 
-CatalogueOption = Annotated[
-    list[Path] | None,
-    typer.Option(
-        "--catalogue",
-        "-c",
-        help="Extra catalogue directory (or file); may be repeated.",
-        show_default=False,
-    ),
-]
-NoBuiltinOption = Annotated[
-    bool, typer.Option("--no-builtin", help="Leave out the built-in catalogue.")
-]
-
-
-def _fail(error: TetherError) -> NoReturn:
-    print_error(err_console, error)
-    raise typer.Exit(error.exit_code)
-
-
-def _guard(fn: Callable[[], T]) -> T:
-    try:
-        return fn()
-    except TetherError as exc:
-        _fail(exc)
-
-
 def _version(value: bool) -> None:
     if value:
-        out_console.print(f"tether {__version__}")
+        out_console.print(f"tether {version()}", highlight=False)
         raise typer.Exit()
 
 
@@ -96,130 +64,18 @@ def _root(
     """tether: supply-dependency and sustainment readiness for forces of fleets."""
 
 
-def _pick(doc: Document, names: list[str] | None) -> list[Scenario]:
-    if names:
-        picked = []
-        for n in names:
-            try:
-                picked.append(doc.scenario(n))
-            except KeyError as exc:
-                raise InputError(
-                    [Diagnostic(doc.file, 0, 0, "--scenario", str(exc.args[0]))]
-                ) from None
-        return picked
-    own = doc.own_scenarios()
-    if not own:
-        raise InputError([Diagnostic(doc.file, 0, 0, "scenarios", "the file defines no scenarios")])
-    return own
-
-
-def _simulate_all(
-    doc: Document, scenarios: list[Scenario], quiet: bool, options: dict[str, Any]
-) -> list[Result]:
-    results: list[Result] = []
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-        disable=quiet,
-    ) as progress:
-        for sc in scenarios:
-            task = progress.add_task(f"simulating {sc.name}", total=None)
-
-            def report(done: int, total: int, task: Any = task) -> None:
-                progress.update(task, completed=done, total=total)
-
-            results.append(simulate(doc, sc, progress=report, **options))
-            progress.remove_task(task)
-    return results
-
-
-@app.command()
-def run(
-    file: Annotated[Path, typer.Argument(help="A tether YAML file with scenarios.")],
-    scenario: Annotated[
-        list[str] | None,
-        typer.Option("--scenario", "-s", help="Scenario to run (default: all in the file)."),
-    ] = None,
-    out: Annotated[
-        Path | None,
-        typer.Option("--out", "-o", help="Write CSV and Parquet results to this directory."),
-    ] = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print one JSON object (see docs/json.md).")
-    ] = False,
-    fleets: Annotated[bool, typer.Option("--fleets", help="Also show a table per fleet.")] = False,
-    engine: Annotated[
-        EngineName,
-        typer.Option("--engine", "-e", help="analytic (exact means) or montecarlo (bands)."),
-    ] = EngineName.analytic,
-    reps: Annotated[
-        int,
-        typer.Option("--reps", "-n", min=2, max=10_000_000, help="Monte Carlo replications."),
-    ] = 1000,
-    seed: Annotated[
-        int, typer.Option("--seed", help="Monte Carlo seed: the same seed, the same result.")
-    ] = 0,
-    cannibalise: Annotated[
-        bool,
-        typer.Option(
-            "--cannibalise/--no-cannibalise",
-            help="Monte Carlo: consolidate missing parts onto as few units as possible.",
-        ),
-    ] = False,
-    catalogue: CatalogueOption = None,
-    no_builtin: NoBuiltinOption = False,
-) -> None:
-    """Simulate the scenarios of FILE and report capability per area, day by day."""
-    options: dict[str, Any] = {"engine": engine.value}
-    if engine is EngineName.montecarlo:
-        options.update(reps=reps, seed=seed, cannibalise=cannibalise)
-
-    def work() -> None:
-        doc = load(file, catalogue, builtin=not no_builtin)
-        results = _simulate_all(doc, _pick(doc, scenario), quiet=as_json, options=options)
-        written: list[Path] = []
-        if out is not None:
-            for r in results:
-                written += r.write(out)
-        if as_json:
-            payload: dict[str, Any] = {
-                "tether_version": __version__,
-                "file": str(file),
-                "results": [r.to_dict() for r in results],
-            }
-            sys.stdout.write(json.dumps(payload, indent=None) + "\n")
-            return
-        for r in results:
-            out_console.print(result_table(r))
-            if fleets:
-                out_console.print(result_table(r, fleets=True))
-            for note in r.notes:
-                out_console.print(f"[yellow]note:[/] {note}", highlight=False)
-            assumed = sorted({a for v in r.assumptions.values() for a in v})
-            if assumed:
-                out_console.print(
-                    f"[yellow]These results rest on {len(assumed)} assumed parameter(s):[/] "
-                    + ", ".join(assumed),
-                    highlight=False,
-                )
-        if written:
-            out_console.print(f"wrote {len(written)} files to {out}", highlight=False)
-
-    _guard(work)
-
-
-@app.command()
+@app.command(
+    epilog="Examples:\n\n  tether validate examples/*.yaml\n\n"
+    "  tether validate my-force.yaml --catalogue my-catalogue/"
+)
 def validate(
     files: Annotated[list[Path], typer.Argument(help="Files to check.")],
     catalogue: CatalogueOption = None,
     no_builtin: NoBuiltinOption = False,
 ) -> None:
     """Check files against the format and the catalogue; report every problem."""
+    from tether._loader import load
+
     failed = 0
     for f in files:
         try:
@@ -235,7 +91,11 @@ def validate(
         raise typer.Exit(2)
 
 
-@app.command("exposure")
+@app.command(
+    "exposure",
+    epilog="Examples:\n\n  tether exposure european-nato --top 8\n\n"
+    "  tether exposure canada --by supplier --days 90 --json",
+)
 def exposure_cmd(
     force: Annotated[str, typer.Argument(help="A force name (catalogue or --file).")],
     file: Annotated[
@@ -245,7 +105,9 @@ def exposure_cmd(
         ByName, typer.Option("--by", help="One cutoff per jurisdiction or per supplier.")
     ] = ByName.jurisdiction,
     horizon: Annotated[int, typer.Option("--horizon", min=1, max=36_500, help="Days.")] = 365,
-    start: Annotated[int, typer.Option("--start", min=0, help="Day each cutoff starts.")] = 0,
+    start: Annotated[
+        int, typer.Option("--start", min=0, help="Day each cutoff starts (within the horizon).")
+    ] = 0,
     days: Annotated[
         int | None,
         typer.Option("--days", min=1, help="How long each cutoff lasts (default: for good)."),
@@ -258,6 +120,10 @@ def exposure_cmd(
     """Rank what FORCE is most exposed to: a cutoff per jurisdiction (or supplier) and kind."""
 
     def work() -> None:
+        from tether._analysis.exposure import exposure
+        from tether._cli.render import exposure_tables
+        from tether._loader import load, load_text
+
         doc = (
             load(file, catalogue, builtin=not no_builtin)
             if file is not None
@@ -270,7 +136,8 @@ def exposure_cmd(
         if as_json:
             sys.stdout.write(json.dumps(ranked.to_dict()) + "\n")
             return
-        out_console.print(exposure_table(ranked, top))
+        for table in exposure_tables(out_console, ranked, top):
+            out_console.print(table)
         if ranked.assumptions:
             out_console.print(
                 f"[yellow]These results rest on {len(ranked.assumptions)} assumed "
@@ -279,14 +146,21 @@ def exposure_cmd(
                 highlight=False,
             )
 
-    _guard(work)
+    guard(work)
 
 
-catalogue_cmd = typer.Typer(help="List and show catalogue entries, with sources and assumptions.")
+catalogue_cmd = typer.Typer(
+    help="List and show catalogue entries, with sources and assumptions.",
+    epilog="Examples:\n\n  tether catalogue list --section systems\n\n"
+    "  tether catalogue show himars",
+)
 app.add_typer(catalogue_cmd, name="catalogue")
 
 
-@catalogue_cmd.command("list")
+@catalogue_cmd.command(
+    "list",
+    epilog="Examples:\n\n  tether catalogue list\n\n  tether catalogue list --section forces",
+)
 def catalogue_list(
     section: Annotated[
         str | None, typer.Option("--section", "-s", help="Only this section.")
@@ -294,19 +168,30 @@ def catalogue_list(
     catalogue: CatalogueOption = None,
 ) -> None:
     """List catalogue entries with counts of sources, cited numbers and assumptions."""
-    _guard(lambda: list_entries(out_console, catalogue, section))
+    from tether._cli.catalogue import list_entries
+
+    guard(lambda: list_entries(out_console, catalogue, section))
 
 
-@catalogue_cmd.command("show")
+@catalogue_cmd.command(
+    "show",
+    epilog="Examples:\n\n  tether catalogue show himars\n\n  tether catalogue show european-nato",
+)
 def catalogue_show(
     name: Annotated[str, typer.Argument(help="An entry name, e.g. himars.")],
     catalogue: CatalogueOption = None,
 ) -> None:
     """Show one entry: its fields, sources, cited numbers and what is assumed."""
-    _guard(lambda: show_entry(out_console, catalogue, name))
+    from tether._cli.catalogue import show_entry
+
+    guard(lambda: show_entry(out_console, catalogue, name))
 
 
-@catalogue_cmd.command("check")
+@catalogue_cmd.command(
+    "check",
+    epilog="Examples:\n\n  tether catalogue check\n\n"
+    "  tether catalogue check --catalogue my-catalogue/ --record sources.md",
+)
 def catalogue_check(
     catalogue: CatalogueOption = None,
     record: Annotated[
@@ -317,6 +202,9 @@ def catalogue_check(
     """Check provenance: every entry sourced, every number cited or marked assumed."""
 
     def work() -> None:
+        from tether._loader import BUILTIN_CATALOGUE
+        from tether._provenance import catalogue_entries, check_provenance
+
         dirs = [BUILTIN_CATALOGUE, *(catalogue or [])]
         text = None
         if record is not None:
@@ -329,21 +217,27 @@ def catalogue_check(
             raise InputError(problems)
         out_console.print("[green]ok[/] every entry sourced, every number cited or assumed")
 
-    _guard(work)
+    guard(work)
 
 
-@app.command("schema")
+@app.command(
+    "schema",
+    epilog="Examples:\n\n  tether schema > tether.schema.json\n\n"
+    "  tether schema --out tether.schema.json",
+)
 def schema_cmd(
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write to this file instead.")
     ] = None,
 ) -> None:
     """Print the JSON Schema of the file format (for editor completion and checks)."""
+    from tether._schema import schema
+
     text = json.dumps(schema(), indent=2) + "\n"
     if out is None:
         sys.stdout.write(text)
     else:
-        _guard(lambda: _write(out, text))
+        guard(lambda: _write(out, text))
 
 
 def _write(path: Path, text: str) -> None:
@@ -355,6 +249,8 @@ def _write(path: Path, text: str) -> None:
 
 def main() -> None:
     """Entry point of the ``tether`` script."""
+    from tether._allocator import tune_allocator
+
     tune_allocator()
     try:
         app()

@@ -1,0 +1,97 @@
+"""What every ``tether`` command shares: the consoles, option types, error handling.
+
+Kept light: importing this (and so ``tether --help``) loads no numpy, pandas or xarray.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, NoReturn, TypeVar
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from tether._errors import InputError, TetherError
+
+__all__ = [
+    "CatalogueOption",
+    "NoBuiltinOption",
+    "default_width",
+    "err_console",
+    "fail",
+    "guard",
+    "out_console",
+    "print_error",
+    "version",
+    "warn",
+]
+
+#: Width of output that goes to a pipe or a file when COLUMNS does not say otherwise.
+PIPE_WIDTH = 100
+
+
+def default_width(stream_is_tty: bool) -> int | None:
+    """``None`` (Rich asks the terminal, or COLUMNS) on a terminal or when COLUMNS is set;
+    otherwise :data:`PIPE_WIDTH` (Rich would use 80 for pipes, files and CI logs)."""
+    if stream_is_tty or os.environ.get("COLUMNS", "").strip().isdigit():
+        return None
+    return PIPE_WIDTH
+
+
+out_console = Console(width=default_width(sys.stdout.isatty()))
+err_console = Console(stderr=True, width=default_width(sys.stderr.isatty()))
+
+T = TypeVar("T")
+
+CatalogueOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--catalogue",
+        "-c",
+        help="Extra catalogue directory (or file); may be repeated.",
+        show_default=False,
+    ),
+]
+NoBuiltinOption = Annotated[
+    bool, typer.Option("--no-builtin", help="Leave out the built-in catalogue.")
+]
+
+
+def version() -> str:
+    """The installed version (read on demand: importlib.metadata is slow to import)."""
+    import tether
+
+    return str(tether.__version__)
+
+
+def print_error(console: Console, error: TetherError) -> None:
+    """Print an error as the user should see it: no traceback."""
+    if isinstance(error, InputError):
+        n = len(error.diagnostics)
+        for d in error.diagnostics:
+            console.print(f"[bold red]error[/]: {escape(str(d))}", highlight=False, soft_wrap=True)
+        console.print(f"{n} problem{'s' if n != 1 else ''} found", style="red", highlight=False)
+    else:
+        console.print(f"[bold red]error[/]: {escape(str(error))}", highlight=False, soft_wrap=True)
+
+
+def warn(message: str) -> None:
+    """``warning: MESSAGE`` on stderr; the command goes on."""
+    err_console.print(f"[yellow]warning[/]: {escape(message)}", highlight=False, soft_wrap=True)
+
+
+def fail(error: TetherError) -> NoReturn:
+    print_error(err_console, error)
+    raise typer.Exit(error.exit_code)
+
+
+def guard(fn: Callable[[], T]) -> T:
+    """Run ``fn``; a :class:`TetherError` becomes a message and its exit code."""
+    try:
+        return fn()
+    except TetherError as exc:
+        fail(exc)
