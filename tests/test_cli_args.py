@@ -90,6 +90,9 @@ def test_output_off_a_terminal_has_no_control_codes() -> None:
     assert "warning: --seed" in proc.stderr
     assert "\x1b[" not in proc.stderr + proc.stdout
     assert max(len(line) for line in proc.stdout.splitlines()) <= 100  # the pipe width
+    proc = _tether("exposure", "denmark", "--top", "3")
+    assert proc.returncode == 0, proc.stderr
+    assert "\x1b[" not in proc.stderr + proc.stdout
 
 
 @pytest.mark.slow

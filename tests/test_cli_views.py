@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 from functools import cache
+from pathlib import Path
 
 import pytest
 import yaml
@@ -13,7 +14,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 import tether
-from tether._cli.catalogue import entry_text
+from tether._cli.catalogue import entry_text, list_entries
 from tether._cli.main import app
 from tether._cli.progress import PlainProgress
 from tether._cli.render import REFERENCE, exposure_tables, print_result, short_flags
@@ -229,3 +230,19 @@ def test_quick_work_prints_no_progress() -> None:
         now[0] = step * 0.01
         report(step, 10)
     assert stream.getvalue() == ""
+
+
+def test_catalogue_list_fits_80_columns_uncut() -> None:
+    console = Console(width=80, record=True, file=io.StringIO())
+    list_entries(console, None, None)
+    text = console.export_text()
+    _assert_fits(text, 80)
+    doc = tether.load_text("{}\n", "<catalogue>")
+    for system in doc.systems:
+        assert f" {system.name} " in text  # names whole, on one line
+
+
+@pytest.mark.parametrize("path", sorted(str(p) for p in Path("examples").glob("*.yaml")))
+def test_every_example_fits_80_columns(path: str) -> None:
+    text = _render_run(path, 80, fleets=True, explain=True)
+    _assert_fits(text, 80)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -31,9 +32,19 @@ def list_entries(console: Console, catalogue: list[Path] | None, section: str | 
     if section is not None and section not in SECTIONS:
         raise TetherError(f"no section '{section}'; sections are {', '.join(SECTIONS)}")
     doc = _document(catalogue)
-    table = Table(title="tether catalogue")
+    table = Table(
+        title="tether catalogue",
+        caption="sources, cited numbers and assumed parameters of each entry",
+        box=box.SIMPLE_HEAVY,
+        pad_edge=False,
+        collapse_padding=True,
+        title_justify="left",
+        caption_justify="left",
+    )
     for col in ("section", "name", "title", "sources", "cited", "assumed"):
-        table.add_column(col, justify="right" if col in ("sources", "cited", "assumed") else "left")
+        numeric = col in ("sources", "cited", "assumed")
+        keep = numeric or col in ("section", "name")
+        table.add_column(col, justify="right" if numeric else "left", overflow="fold", no_wrap=keep)
     for sec, e in _entries(doc, section):
         table.add_row(
             sec,
