@@ -115,3 +115,11 @@ def test_long_work_shows_progress_lines_off_a_terminal() -> None:
     )
     assert len(lines) <= 100 // 5  # throttled: not a line per chunk
     assert "\x1b[" not in proc.stderr
+
+
+def test_run_help_names_the_monte_carlo_defaults() -> None:
+    res = runner.invoke(app, ["run", "--help"], env={"COLUMNS": "200"})
+    assert res.exit_code == 0
+    text = " ".join(res.stdout.split())
+    for default in ("[default: 1000]", "[default: 0]", "[default: no-cannibalise]"):
+        assert default in text, default

@@ -127,7 +127,7 @@ def run(
             "-n",
             min=2,
             max=10_000_000,
-            help=f"Monte Carlo replications [default: {REPS_DEFAULT}].",
+            help=f"Monte Carlo replications \\[default: {REPS_DEFAULT}].",
             show_default=False,
         ),
     ] = None,
@@ -136,7 +136,7 @@ def run(
         typer.Option(
             "--seed",
             min=0,
-            help="Monte Carlo seed (0 or more): the same seed, the same result [default: 0].",
+            help="Monte Carlo seed (0 or more): the same seed, the same result \\[default: 0].",
             show_default=False,
         ),
     ] = None,
@@ -145,7 +145,7 @@ def run(
         typer.Option(
             "--cannibalise/--no-cannibalise",
             help="Monte Carlo: consolidate missing parts onto as few units as possible "
-            "[default: no-cannibalise].",
+            "\\[default: no-cannibalise].",
             show_default=False,
         ),
     ] = None,
