@@ -78,8 +78,9 @@ def test_example_summary_fixed_values() -> None:
     assert s.time_to_survive == {0.75: 0, 0.5: 1}
     assert s.minimum_day == 60 and s.minimum == 0.0
     assert s.cutoff_end_day == 90
-    assert_allclose(s.at_day[90], 0.775605, atol=1e-6)
-    assert_allclose(s.days_lost, 83.287231, atol=1e-5)
+    # exact availability of the Z = 2 part (Sherbrooke's (1 - E/NZ)^Z gave 0.775605, 83.287231)
+    assert_allclose(s.at_day[90], 0.777768, atol=1e-6)
+    assert_allclose(s.days_lost, 83.069221, atol=1e-5)
     assert s.time_to_recover == 90
 
 

@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 from tether._engine.arrays import KIND_INDEX, Plan, route_clock_masks
 from tether._engine.factors import munitions_factor, service_factor, software_factor
 from tether._engine.pipeline import Clock, ReturnIndex, clock, return_index, returned
-from tether._engine.poisson import availability_log, ebo, empty_positions
+from tether._engine.poisson import availability_log, backorders_and_up
 
 __all__ = ["EngineOutput", "part_pipelines", "run_analytic", "steady_state"]
 
@@ -67,8 +67,8 @@ def steady_state(plan: Plan) -> tuple[F64, F64]:
     def avail(a_fleet: F64) -> tuple[F64, F64]:
         lam = plan.units[f] * a_fleet[f] * zr * plan.hours[f, 0]
         m = lam * tbar
-        holes = empty_positions(m[:, None], plan.spares, plan.units[f] * plan.quantity)
-        terms = availability_log(holes, plan.units[f], plan.quantity)[:, 0]
+        _, up = backorders_and_up(m[:, None], plan.spares, plan.units[f], plan.quantity)
+        terms = availability_log(up)[:, 0]
         log_a = np.zeros(nf)
         np.add.at(log_a, f, terms)
         return m, np.exp(log_a)
@@ -158,12 +158,9 @@ def _parts_fixed(
         lam, lss = _demand(plan, chunk, a_ss)
         cum = _cumulative(lam)
         m = _pipeline(plan, chunk, _route_indices(plan, clocks, cid, chunk), cum, lam, lss)
-        back = ebo(m, plan.spares[chunk][:, None])
         f = plan.part_fleet[chunk]
-        holes = empty_positions(
-            m, plan.spares[chunk], plan.units[f] * plan.quantity[chunk], backorders=back
-        )
-        _fleet_add(log_a, f, availability_log(holes, plan.units[f], plan.quantity[chunk]))
+        back, up = backorders_and_up(m, plan.spares[chunk], plan.units[f], plan.quantity[chunk])
+        _fleet_add(log_a, f, availability_log(up))
         _fleet_add(bo, f, back)
     return log_a, bo
 
@@ -191,13 +188,9 @@ def _parts_stepped(
             back = cum[pos, safe] + ri.frac[:, t] * lam[pos, safe]
             back = np.where(i >= 0, back, lss[pos] * ri.before[:, t])
             m[pos] += plan.share[rows[pos], r] * (cum[pos, t] - back)
-        b_t = ebo(m, spares)
-        holes = empty_positions(
-            m[:, None], spares, plan.units[f] * plan.quantity[rows], backorders=b_t[:, None]
-        )
-        terms = availability_log(holes, plan.units[f], plan.quantity[rows])[:, 0]
-        np.add.at(log_a[:, t], f, terms)
-        np.add.at(bo[:, t], f, b_t)
+        b_t, up = backorders_and_up(m[:, None], spares, plan.units[f], plan.quantity[rows])
+        np.add.at(log_a[:, t], f, availability_log(up)[:, 0])
+        np.add.at(bo[:, t], f, b_t[:, 0])
         a_t = np.exp(log_a[:, t] + log_fixed[:, t])
         avail[:, t] = a_t
         lam[:, t] = zr * a_t[f] * plan.hours[f, t]

@@ -2,13 +2,34 @@
 
 from __future__ import annotations
 
+from math import comb
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
-__all__ = ["availability_log", "ebo", "empty_positions"]
+__all__ = ["availability_log", "backorders_and_up", "ebo", "empty_positions"]
 
 F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+
+#: A Poisson variable is treated as never beyond ``m + SPREAD * (sqrt(m) + 1)`` (and never
+#: below ``m - SPREAD * (sqrt(m) + 1)``): the mass left out is below 1e-30.
+SPREAD = 12.0
+
+#: Below ``M < DIRECT * sqrt(m)`` positions the moment formula of :func:`backorders_and_up` loses
+#: digits to cancellation, and the direct sum over its at most ``M`` terms is used instead.
+DIRECT = 3.0
+
+
+def _tail(m: F64, a: ArrayLike) -> tuple[F64, F64]:
+    """``P(X >= a)`` and ``P(X = a)`` for ``X ~ Poisson(m)``, integer ``a >= 0``."""
+    a = np.asarray(a)
+    ap = np.maximum(a, 1).astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore", under="ignore"):
+        q = np.where(a > 0, special.gammainc(ap, m), 1.0)
+        pmf = np.exp(special.xlogy(a, m) - m - special.gammaln(a + 1.0))
+    return q, pmf
 
 
 def ebo(m: ArrayLike, s: ArrayLike) -> F64:
@@ -24,13 +45,13 @@ def ebo(m: ArrayLike, s: ArrayLike) -> F64:
     """
     m = np.asarray(m, dtype=np.float64)
     s = np.asarray(s)
-    sp = np.maximum(s, 1).astype(np.float64)  # s = 0 is handled below
-    with np.errstate(divide="ignore", invalid="ignore", under="ignore"):
-        q = special.gammainc(sp, m)  # P(X >= s) for s >= 1
-        pmf = np.exp(special.xlogy(sp, m) - m - special.gammaln(sp + 1.0))
-    val = m * q - sp * (q - pmf)
-    val = np.maximum(val, 0.0)
-    out: F64 = np.where(s > 0, val, m)
+    q, pmf = _tail(m, s)
+    return _ebo_from_tail(m, s, q, pmf)
+
+
+def _ebo_from_tail(m: F64, s: NDArray[np.int64], q: F64, pmf: F64) -> F64:
+    val = m * q - s * (q - pmf)
+    out: F64 = np.maximum(val, 0.0)
     return out
 
 
@@ -48,7 +69,7 @@ def empty_positions(
     """
     top = (np.reshape(s, (-1, 1)) + np.reshape(positions, (-1, 1))).astype(np.float64)
     out = ebo(m, np.reshape(s, (-1, 1))) if backorders is None else backorders.copy()
-    near = top < m + 12.0 * np.sqrt(m) + 12.0
+    near = top < m + SPREAD * np.sqrt(m) + SPREAD
     if near.any():
         rows, cols = np.nonzero(near)
         out[rows, cols] -= ebo(m[rows, cols], top[rows, 0].astype(np.int64))
@@ -56,18 +77,118 @@ def empty_positions(
     return out
 
 
-def availability_log(backorders: F64, units: F64, quantity: F64) -> F64:
-    """Per-part terms ``Z log(1 - E / (N Z))``, clamped so availability stays in [0, 1].
+def _upper_moments(m: F64, a: F64, q: F64, pmf: F64, order: int) -> list[F64]:
+    """``G_i(a) = E[C(X - a, i); X >= a]`` for ``i = 0..order``, ``X ~ Poisson(m)``.
 
-    ``backorders`` should be the expected empty positions (:func:`empty_positions`), so
-    that more backorders than installed positions ground the fleet and no more. Summing
-    the terms of a fleet's parts and exponentiating gives Sherbrooke's availability
-    without cannibalisation (exact for ``Z = 1``). ``units`` and ``quantity`` broadcast
-    against ``backorders`` along its first axis.
+    ``G_0 = P(X >= a)``, ``G_1 = EBO(a)``, and from ``E[X g(X)] = m E[g(X + 1)]`` with
+    Pascal's rule, ``(i + 1) G_{i+1} = (m - a - i) G_i + m G_{i-1}`` (``m G_{-1} = a P(X = a)``).
     """
-    installed = (units * quantity)[:, None]
-    ratio = 1.0 - backorders / installed
-    np.clip(ratio, 0.0, 1.0, out=ratio)
+    g = [q, (m - a) * q + a * pmf]
+    for i in range(1, order):
+        g.append(((m - a - i) * g[i] + m * g[i - 1]) / (i + 1))
+    return g
+
+
+def _up_direct(m: F64, s: F64, n: F64, z: int) -> F64:
+    """The share up as the direct sum over filled positions ``W = M - Y``.
+
+    A unit is up when the highest of its ``Z`` positions (a random ``Z``-subset of
+    ``1..M``, so ``P(max = w) = C(w - 1, Z - 1) / C(M, Z)``) is filled, that is at most
+    ``W``: ``sum_{w=Z..M} C(w - 1, Z - 1) / C(M, Z) P(X <= s + M - w)``. All terms are
+    positive; the CDF steps down by the Poisson mass. Flat arrays over cells.
+    """
+    M = n * z
+    k = s + M - z  # the CDF's argument for w = Z
+    with np.errstate(divide="ignore", invalid="ignore", under="ignore"):
+        cdf = special.gammaincc(k + 1.0, m)
+        pmf = np.exp(special.xlogy(k, m) - m - special.gammaln(k + 1.0))
+    weight = 1.0 / special.comb(M, z)
+    up = np.zeros_like(m)
+    for w in range(z, int(M.max()) + 1):
+        live = w <= M
+        up += np.where(live, weight * cdf, 0.0)
+        cdf = np.maximum(cdf - pmf, 0.0)
+        pmf = pmf * k / m
+        k = k - 1
+        weight = weight * w / (w - z + 1)
+    return up
+
+
+def backorders_and_up(m: F64, s: I64, units: F64, quantity: F64) -> tuple[F64, F64]:
+    """Expected backorders ``EBO(m, s)`` and expected share of units up, both ``[P, T]``.
+
+    ``B = (X - s)^+`` items are missing, ``X ~ Poisson(m)``; without cannibalisation they
+    leave ``min(B, M)`` of the ``M = N Z`` positions empty, at random. A unit is up when
+    none of its ``Z`` positions is empty: ``h(b) = C(M - Z, b) / C(M, b)``. The share up
+    is ``E[h(B)]``, exact to about 1e-11: for ``Z = 1``, ``1 - E[min(B, N)] / N``; for
+    ``Z > 1`` by factorial moments of ``min(B, M)`` (a second incomplete-gamma call where
+    ``s + M`` is within reach of ``m``), or, where ``M < 3 sqrt(m)``, by the direct sum of
+    at most ``M`` terms; 0 where ``P(B < M) < 1e-30``.
+
+    ``m`` is ``[P, T]``; ``s``, ``units`` and ``quantity`` are ``[P]``.
+    """
+    s_col = np.reshape(s, (-1, 1))
+    q, pmf = _tail(m, s_col)
+    back = _ebo_from_tail(m, s_col, q, pmf)
+    up = np.empty_like(m)
+    z_all = quantity.astype(np.int64)
+    one = np.flatnonzero(z_all == 1)
+    if len(one):
+        holes = empty_positions(m[one], s[one], units[one], backorders=back[one])
+        up[one] = 1.0 - holes / units[one, None]
+    for z in np.unique(z_all[z_all > 1]):
+        rows = np.flatnonzero(z_all == z)
+        up[rows] = _up_z(m[rows], s[rows], units[rows], int(z), q[rows], pmf[rows])
+    np.clip(up, 0.0, 1.0, out=up)
+    return back, up
+
+
+def _up_z(m: F64, s: I64, n: F64, z: int, q: F64, pmf: F64) -> F64:
+    """The share up for parts of one ``Z > 1``: ``m``, ``q = P(X >= s)``, ``pmf = P(X = s)``
+    are ``[P, T]``; ``s``, ``n`` ``[P]``.
+
+    By factorial moments of the empty positions ``Y = min((X - s)^+, M)``: Newton's series
+    ``h(y) = C(M - y, Z) / C(M, Z) = sum_k (-1)^k C(Z, k) C(y, k) / C(M, k)``, and
+    ``E[C(Y, k)] = G_k(s) - sum_{i=1..k} C(M, k - i) G_i(s + M)`` (Vandermonde, splitting off
+    ``X > s + M``; the second part only where ``s + M`` is within reach of ``m``). Cells
+    where the moments would cancel (``M < 3 sqrt(m)``) take the direct sum; cells where
+    ``P(B < M) < 1e-30`` are 0.
+    """
+    sc = s[:, None].astype(np.float64)
+    M = (n * z)[:, None]
+    binom = [np.ones_like(M)]  # C(M, j), j = 0..z
+    for j in range(1, z + 1):
+        binom.append(binom[-1] * (M - j + 1) / j)
+    coef = [(-1) ** k * comb(z, k) / binom[k] for k in range(z + 1)]
+    with np.errstate(over="ignore", invalid="ignore"):
+        gs = _upper_moments(m, sc, q, pmf, z)
+        up: F64 = 1.0 + coef[1] * gs[1]
+        for k in range(2, z + 1):
+            up += coef[k] * gs[k]
+    reach = SPREAD * (np.sqrt(m) + 1.0)
+    top = sc + M
+    rows, cols = np.nonzero(top < m + reach)
+    if len(rows):
+        mt = m[rows, cols]
+        at = top[rows, 0]
+        qt, pt = _tail(mt, at.astype(np.int64))
+        gt = _upper_moments(mt, at, qt, pt, z)
+        fix = np.zeros_like(mt)
+        for k in range(1, z + 1):
+            inner = sum(binom[k - i][rows, 0] * gt[i] for i in range(1, k + 1))
+            fix += coef[k][rows, 0] * inner
+        up[rows, cols] -= fix
+    up[top < m - reach] = 0.0  # grounded: P(B < M) < 1e-30
+    rows, cols = np.nonzero((np.sqrt(m) * DIRECT > M) & (top >= m - reach))
+    if len(rows):
+        up[rows, cols] = _up_direct(m[rows, cols], sc[rows, 0], n[rows], z)
+    return up
+
+
+def availability_log(up: F64) -> F64:
+    """``log`` of :func:`backorders_and_up`: summed over a fleet's parts and exponentiated, the
+    fleet's expected availability without cannibalisation (``-inf`` where a part grounds
+    every unit)."""
     with np.errstate(divide="ignore"):
-        out: F64 = quantity[:, None] * np.log(ratio)
+        out: F64 = np.log(up)
     return out
