@@ -22,7 +22,12 @@ from tether._engine.arrays import Plan
 from tether._engine.groups import group_max, group_mul
 from tether._engine.mc_clock import Clocks
 
-__all__ = ["availability_from_backorders", "outstanding_fixed", "outstanding_stepped"]
+__all__ = [
+    "availability_from_backorders",
+    "burn_in_days",
+    "outstanding_fixed",
+    "outstanding_stepped",
+]
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -48,6 +53,16 @@ def _pre_zero(
     On route ``r`` the number still out is Poisson with mean ``lam_ss * share_r * tau_r``, and
     each needs a uniform share of ``tau_r`` more clock-days.
     """
+    rep, p, route, need = _pipeline_draw(plan, rows, lam_ss, reps, rng)
+    back = clocks.back_before_zero(rep, rows[p], route, need)
+    return rep, p, back
+
+
+def _pipeline_draw(
+    plan: Plan, rows: I64, lam_ss: F64, reps: int, rng: np.random.Generator
+) -> tuple[I64, I64, I64, F64]:
+    """Poisson pipelines at rate ``lam_ss``: each item's replication, part, route and the
+    clock-days it still needs."""
     mean = lam_ss[:, None] * plan.share[rows] * plan.route_time[rows]  # [P, 3]
     n = rng.poisson(np.broadcast_to(mean, (reps, *mean.shape)))
     rep, p, route = np.nonzero(n)
@@ -55,8 +70,31 @@ def _pre_zero(
     rep, p, route = (np.repeat(a, counts) for a in (rep, p, route))
     tau = plan.route_time[rows[p], route]
     need = tau * (1.0 - rng.random(len(tau)))
-    back = clocks.back_before_zero(rep, rows[p], route, need)
-    return rep, p, back
+    return rep, p, route, need
+
+
+def burn_in_days(plan: Plan, rows: I64) -> int:
+    """Days simulated before day 0 so that the stepped pipelines start from their own
+    steady state: three of the longest route times of ``rows`` (at least one day)."""
+    longest = float(plan.route_time[rows].max()) if len(rows) else 0.0
+    return max(1, int(np.ceil(BURN_IN_TURNAROUNDS * longest)))
+
+
+#: Longest route times simulated before day 0 on the stepped path (see :func:`burn_in_days`).
+BURN_IN_TURNAROUNDS = 3.0
+
+
+def _back_burn(clocks: Clocks, rep: I64, part: I64, route: I64, when: F64, burn: int) -> I64:
+    """Index (instant + ``burn``) at which items are back, given the instant ``when``
+    (relative to day 0) at which their route's clock, running without pause before day 0,
+    would bring them back."""
+    out = np.ceil(when).astype(np.int64) + burn
+    later = when > 0
+    if later.any():
+        out[later] = burn + clocks.back_before_zero(
+            rep[later], part[later], route[later], when[later]
+        )
+    return out
 
 
 def outstanding_fixed(
@@ -182,6 +220,7 @@ def outstanding_stepped(
     clocks: Clocks,
     reps: int,
     rng: np.random.Generator,
+    burn: int = 0,
 ) -> NDArray[np.int32]:
     """Items out ``[R, P, T]``, stepping day by day.
 
@@ -189,12 +228,17 @@ def outstanding_stepped(
     share of each part's fleet operating on day ``t`` (``[R, P]``) from the items out at
     ``t``. Routes with a capacity induct at most that many items a day, first come first
     served, and none on a day their route is cut; the others start at once.
+
+    With ``burn > 0`` the pipelines start ``burn`` days before day 0 (Poisson at rate
+    ``lam_ss``) and are stepped through those days at day 0's tempo with no cutoff, so that
+    day 0 finds them in the steady state of these dynamics rather than of ``lam_ss``.
     """
     H = plan.horizon
     T = H + 1
     P = len(rows)
-    exits = np.zeros((reps, P, T + 1), dtype=np.int64)
-    r0, p0, back0 = _pre_zero(plan, rows, clocks, lam_ss, reps, rng)
+    exits = np.zeros((reps, P, burn + T + 1), dtype=np.int64)  # index: instant + burn
+    r0, p0, route0, need0 = _pipeline_draw(plan, rows, lam_ss, reps, rng)
+    back0 = _back_burn(clocks, r0, rows[p0], route0, need0 - burn, burn)
     np.add.at(exits, (r0, p0, back0), 1)
     current = np.zeros((reps, P), dtype=np.int64)
     np.add.at(current, (r0, p0), 1)
@@ -202,29 +246,33 @@ def outstanding_stepped(
     limited = np.isfinite(cap)
     queue = np.zeros((reps, P, 3), dtype=np.int64)
     out = np.zeros((reps, P, T), dtype=np.int32)
-    for t in range(T):
-        current -= exits[:, :, t]
-        out[:, :, t] = current
+    for t in range(-burn, T):
+        current -= exits[:, :, t + burn]
+        if t >= 0:
+            out[:, :, t] = current
         if t == H:
             break
         if limited.any():
             for r in np.flatnonzero(limited.any(axis=0)):
                 lim = np.where(limited[:, r], cap[:, r], 0).astype(np.int64)
                 # a depot whose route is cut today takes nothing in
-                open_today = clocks.active[clocks.cid[rows, r]][:, :, t].T  # [R', P]
+                if t >= 0:
+                    open_today = clocks.active[clocks.cid[rows, r]][:, :, t].T  # [R', P]
+                else:
+                    open_today = np.ones((1, P), dtype=np.bool_)
                 take = np.minimum(queue[:, :, r], lim[None, :] * open_today)
                 queue[:, :, r] -= take
                 rr, pp = np.nonzero(take)
                 if len(rr):
-                    tb = clocks.back_from(
-                        rr,
-                        rows[pp],
-                        np.full(len(rr), r),
-                        np.full(len(rr), t),
-                        plan.route_time[rows[pp], r],
-                    )
+                    tau = plan.route_time[rows[pp], r]
+                    route = np.full(len(rr), r)
+                    if t >= 0:
+                        tb = burn + clocks.back_from(rr, rows[pp], route, np.full(len(rr), t), tau)
+                    else:
+                        tb = _back_burn(clocks, rr, rows[pp], route, t + np.ceil(tau), burn)
                     np.add.at(exits, (rr, pp, tb), take[rr, pp])
-        rate = scale[:, t][None, :] * operating(t, out[:, :, t])
+        current_t = out[:, :, t] if t >= 0 else current.astype(np.int32)
+        rate = scale[:, max(t, 0)][None, :] * operating(t, current_t)
         n = rng.poisson(rate)
         current += n
         rep, p = np.nonzero(n)
@@ -239,8 +287,12 @@ def outstanding_stepped(
         free = ~capped
         rep, p, route = rep[free], p[free], route[free]
         xi = rng.random(len(p))
-        day = np.full(len(p), t)
-        tb = clocks.back(rep, rows[p], route, day, xi, plan.route_time[rows[p], route])
+        tau = plan.route_time[rows[p], route]
+        if t >= 0:
+            day = np.full(len(p), t)
+            tb = burn + clocks.back(rep, rows[p], route, day, xi, tau)
+        else:
+            tb = _back_burn(clocks, rep, rows[p], route, t + xi + tau, burn)
         np.add.at(exits, (rep, p, tb), 1)
     return out
 

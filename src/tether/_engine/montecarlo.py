@@ -25,6 +25,7 @@ from tether._engine.groups import group_add, group_mul
 from tether._engine.mc_clock import Clocks, build_clocks, sample_cut
 from tether._engine.mc_parts import (
     availability_from_backorders,
+    burn_in_days,
     outstanding_fixed,
     outstanding_stepped,
 )
@@ -96,29 +97,48 @@ def _parts(
         out = np.zeros((reps, len(f), T), dtype=np.int32)
     if len(fixed) and len(rows):
         out[:, fixed] = outstanding_fixed(plan, fixed, lam[fixed], lam_ss[fixed], clocks, reps, rng)
-    if len(rows):
-        sub_fleet = f[rows]
-        fleets, local = np.unique(sub_fleet, return_inverse=True)
-        basis = plan.available_basis[fleets][local]
-
-        def operating(t: int, out_t: NDArray[np.int32]) -> F64:
-            if not basis.any():
-                return np.ones(out_t.shape)
-            held = np.maximum(out_t - plan.spares[rows][None, :], 0)
-            a = availability_from_backorders(
-                held, local, plan.units[fleets], plan.quantity[rows], len(fleets), cannibalise
-            )
-            return np.where(basis[None, :], a[:, local], 1.0)
-
-        out[:, rows] = outstanding_stepped(
-            plan, rows, lam[rows], lam_ss[rows], operating, clocks, reps, rng
-        )
+    # fleets on the 'available' basis start from their own steady state (a burn-in);
+    # capacity-limited fleets on the 'fleet' basis start from unlimited pipelines
+    basis_rows = plan.available_basis[f[rows]]
+    for group, burn in ((rows[basis_rows], True), (rows[~basis_rows], False)):
+        if len(group):
+            out[:, group] = _stepped(plan, group, lam, lam_ss, clocks, reps, rng, cannibalise, burn)
     held = out - plan.spares.astype(np.int32)[None, :, None]
     np.maximum(held, 0, out=held)
     avail = availability_from_backorders(held, f, plan.units, plan.quantity, nf, cannibalise)
     backorders = np.zeros((reps, nf, T))
     group_add(backorders, f, held)
     return avail, backorders
+
+
+def _stepped(
+    plan: Plan,
+    rows: I64,
+    lam: F64,
+    lam_ss: F64,
+    clocks: Clocks,
+    reps: int,
+    rng: np.random.Generator,
+    cannibalise: bool,
+    burn: bool,
+) -> NDArray[np.int32]:
+    """Items out ``[R, P, T]`` for part ``rows`` of fleets stepped day by day."""
+    fleets, local = np.unique(plan.part_fleet[rows], return_inverse=True)
+    basis = plan.available_basis[fleets][local]
+
+    def operating(t: int, out_t: NDArray[np.int32]) -> F64:
+        if not basis.any():
+            return np.ones(out_t.shape)
+        held = np.maximum(out_t - plan.spares[rows][None, :], 0)
+        a = availability_from_backorders(
+            held, local, plan.units[fleets], plan.quantity[rows], len(fleets), cannibalise
+        )
+        return np.where(basis[None, :], a[:, local], 1.0)
+
+    days = burn_in_days(plan, rows) if burn else 0
+    return outstanding_stepped(
+        plan, rows, lam[rows], lam_ss[rows], operating, clocks, reps, rng, burn=days
+    )
 
 
 def _rows(cut: B8, index: I64, kind: str, reps: int) -> B8:

@@ -14,7 +14,7 @@ F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 
 #: A Poisson variable is treated as never beyond ``m + SPREAD * (sqrt(m) + 1)`` (and never
-#: below ``m - SPREAD * (sqrt(m) + 1)``): the mass left out is below 1e-30.
+#: below ``m - SPREAD * (sqrt(m) + 1)``): the mass left out is below 1e-25.
 SPREAD = 12.0
 
 #: Below ``M < DIRECT * sqrt(m)`` positions the moment formula of :func:`backorders_and_up` loses
@@ -99,13 +99,15 @@ def _up_direct(m: F64, s: F64, n: F64, z: int) -> F64:
     """
     M = n * z
     k = s + M - z  # the CDF's argument for w = Z
+    # terms with P(X <= s + M - w) < 1e-25 are left out
+    last = np.minimum(M, s + M - m + SPREAD * (np.sqrt(m) + 1.0))
     with np.errstate(divide="ignore", invalid="ignore", under="ignore"):
         cdf = special.gammaincc(k + 1.0, m)
         pmf = np.exp(special.xlogy(k, m) - m - special.gammaln(k + 1.0))
     weight = 1.0 / special.comb(M, z)
     up = np.zeros_like(m)
-    for w in range(z, int(M.max()) + 1):
-        live = w <= M
+    for w in range(z, int(last.max()) + 1):
+        live = w <= last
         up += np.where(live, weight * cdf, 0.0)
         cdf = np.maximum(cdf - pmf, 0.0)
         pmf = pmf * k / m
@@ -122,8 +124,9 @@ def backorders_and_up(m: F64, s: I64, units: F64, quantity: F64) -> tuple[F64, F
     none of its ``Z`` positions is empty: ``h(b) = C(M - Z, b) / C(M, b)``. The share up
     is ``E[h(B)]``, exact to about 1e-11: for ``Z = 1``, ``1 - E[min(B, N)] / N``; for
     ``Z > 1`` by factorial moments of ``min(B, M)`` (a second incomplete-gamma call where
-    ``s + M`` is within reach of ``m``), or, where ``M < 3 sqrt(m)``, by the direct sum of
-    at most ``M`` terms; 0 where ``P(B < M) < 1e-30``.
+    ``s + M`` is within reach of ``m``), or, where ``M < 3 sqrt(m)`` or ``m - s > M``, by
+    the direct sum of at most ``min(M, 12 sqrt(m) + 12)`` terms; 0 where
+    ``P(B < M) < 1e-25``.
 
     ``m`` is ``[P, T]``; ``s``, ``units`` and ``quantity`` are ``[P]``.
     """
@@ -151,8 +154,8 @@ def _up_z(m: F64, s: I64, n: F64, z: int, q: F64, pmf: F64) -> F64:
     ``h(y) = C(M - y, Z) / C(M, Z) = sum_k (-1)^k C(Z, k) C(y, k) / C(M, k)``, and
     ``E[C(Y, k)] = G_k(s) - sum_{i=1..k} C(M, k - i) G_i(s + M)`` (Vandermonde, splitting off
     ``X > s + M``; the second part only where ``s + M`` is within reach of ``m``). Cells
-    where the moments would cancel (``M < 3 sqrt(m)``) take the direct sum; cells where
-    ``P(B < M) < 1e-30`` are 0.
+    where the moments would cancel (``M < 3 sqrt(m)``, or ``m - s > M``) take the direct
+    sum; cells where ``P(B < M) < 1e-25`` are 0.
     """
     sc = s[:, None].astype(np.float64)
     M = (n * z)[:, None]
@@ -178,8 +181,9 @@ def _up_z(m: F64, s: I64, n: F64, z: int, q: F64, pmf: F64) -> F64:
             inner = sum(binom[k - i][rows, 0] * gt[i] for i in range(1, k + 1))
             fix += coef[k][rows, 0] * inner
         up[rows, cols] -= fix
-    up[top < m - reach] = 0.0  # grounded: P(B < M) < 1e-30
-    rows, cols = np.nonzero((np.sqrt(m) * DIRECT > M) & (top >= m - reach))
+    up[top < m - reach] = 0.0  # grounded: P(B < M) < 1e-25
+    cancel = (np.sqrt(m) * DIRECT > M) | (m - sc > M)
+    rows, cols = np.nonzero(cancel & (top >= m - reach))
     if len(rows):
         up[rows, cols] = _up_direct(m[rows, cols], sc[rows, 0], n[rows], z)
     return up
