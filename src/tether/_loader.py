@@ -26,7 +26,7 @@ from tether._errors import Diagnostic, InputError
 from tether._model import SECTIONS, Document
 from tether._refs import check_references
 from tether._source import SourceMap, label
-from tether._yaml import LDict, LList, Mark, merge, read_yaml, read_yaml_text
+from tether._yaml import LDict, LList, Mark, merge, paused_gc, read_yaml, read_yaml_text
 
 __all__ = ["BUILTIN_CATALOGUE", "load", "load_text"]
 
@@ -353,10 +353,11 @@ def load(
     """
     path = Path(path)
     problems: list[Diagnostic] = []
-    sections = _sections(read_yaml(path), str(path), problems)
-    if problems:
-        raise InputError(problems)
-    return _build(sections, [Path(c) for c in catalogue or []], builtin, str(path))
+    with paused_gc():
+        sections = _sections(read_yaml(path), str(path), problems)
+        if problems:
+            raise InputError(problems)
+        return _build(sections, [Path(c) for c in catalogue or []], builtin, str(path))
 
 
 def load_text(
@@ -368,7 +369,8 @@ def load_text(
 ) -> Document:
     """Like :func:`load`, from a string; ``name`` stands for the file in messages."""
     problems: list[Diagnostic] = []
-    sections = _sections(read_yaml_text(text, name), name, problems)
-    if problems:
-        raise InputError(problems)
-    return _build(sections, [Path(c) for c in catalogue or []], builtin, name)
+    with paused_gc():
+        sections = _sections(read_yaml_text(text, name), name, problems)
+        if problems:
+            raise InputError(problems)
+        return _build(sections, [Path(c) for c in catalogue or []], builtin, name)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Collection
 from typing import Any
 
 from tether._errors import Diagnostic
@@ -23,6 +23,7 @@ class _Checker:
         self.suppliers = {s.name for s in doc.suppliers} | broken["suppliers"]
         self.systems = {s.name: s for s in doc.systems}
         self.forces = {f.name: f for f in doc.forces}
+        self.names: dict[tuple[str, str], set[str]] = {}
 
     def report(self, section: str, name: str, path: tuple[str | int, ...], message: str) -> None:
         mark, text = self.source.where(section, name, *path)
@@ -34,11 +35,10 @@ class _Checker:
     def need(
         self,
         value: str,
-        known: Iterable[str],
+        known: Collection[str],
         what: str,
         at: tuple[str, str, tuple[str | int, ...]],
     ) -> bool:
-        known = set(known)
         if value in known:
             return True
         close = difflib.get_close_matches(value, sorted(known), n=1)
@@ -142,6 +142,13 @@ class _Checker:
                     continue
                 self.fleet(force, i, self.systems[fleet.system])
 
+    def item_names(self, system: str, field: str, defined: list[Any]) -> set[str]:
+        """The names of a system's parts (or munitions, ...), once per system."""
+        found = self.names.get((system, field))
+        if found is None:
+            found = self.names[system, field] = {d.name for d in defined}
+        return found
+
     def fleet(self, force: Force, i: int, st: SystemType) -> None:
         fleet = force.fleets[i]
         at = "forces", force.name
@@ -153,10 +160,13 @@ class _Checker:
             ("services", fleet.services, st.services),
         ]
         for field, held, defined in holdings:
-            names = {d.name for d in defined}
+            if not held:
+                continue
+            names = self.item_names(st.name, field, defined)
             for key in held:
-                what = f"{field[:-1] if field != 'software' else 'software item'} of {st.name}"
-                self.need(key, names, what, (*at, (*fp, field, key)))
+                if key not in names:
+                    what = f"{field[:-1] if field != 'software' else 'software item'} of {st.name}"
+                    self.need(key, names, what, (*at, (*fp, field, key)))
         munitions = {m.name: m for m in st.munitions}
         for key, holding in fleet.munitions.items():
             for j, r in enumerate(holding.resupply):
