@@ -9,13 +9,14 @@ import numpy as np
 import xarray as xr
 from numpy.typing import NDArray
 
+from tether import _plan
 from tether._engine.analytic import run_analytic
-from tether._engine.montecarlo import MonteCarloOutput, run_montecarlo
-from tether._errors import TetherError
-from tether._metrics import Summary, fraction_of, summarise
+from tether._engine.montecarlo import MonteCarloOutput, chunk_size, run_montecarlo
+from tether._errors import ArgumentError, CapacityError, Diagnostic
+from tether._metrics import Summary, drivers, fraction_of, summarise
 from tether._model import Document, Scenario
 from tether._plan import Plan, compile_scenario
-from tether._result import Result
+from tether._result import DRIVER_NAMES, Result
 
 __all__ = ["simulate"]
 
@@ -26,6 +27,12 @@ Progress = Callable[[int, int], None]
 #: Default quantiles of the Monte Carlo bands.
 QUANTILES: tuple[float, ...] = (0.1, 0.5, 0.9)
 
+#: Most Monte Carlo replications one run may ask for.
+MAX_REPS = 10_000_000
+
+#: The engine's factor behind each driver name (``parts`` is the availability factor).
+DRIVER_FACTORS: tuple[str, ...] = ("availability", "software", "munitions", "services")
+
 
 def _end_day(scenario: Scenario) -> int | None:
     """The day the last cutoff ends; ``None`` when there is none or one never ends."""
@@ -35,6 +42,11 @@ def _end_day(scenario: Scenario) -> int | None:
     return max(int(e) for e in ends if e is not None)
 
 
+def _start_day(scenario: Scenario) -> int | None:
+    """The day the first cutoff starts; ``None`` when there is no cutoff."""
+    return min((c.start_day for c in scenario.cutoffs), default=None)
+
+
 def _membership(plan: Plan) -> F64:
     """``[A, F]`` weights: area capability is ``membership @ fleet capability``."""
     member = np.equal.outer(np.arange(len(plan.areas)), plan.area_of).astype(np.float64)
@@ -42,11 +54,18 @@ def _membership(plan: Plan) -> F64:
 
 
 def _dataset(plan: Plan, mean: dict[str, F64]) -> xr.Dataset:
-    """Labelled means of batch members 0 (baseline) and 1 (the scenario)."""
+    """Labelled means of batch members 0 (baseline) and 1 (the scenario), with the loss
+    split by driver (see :func:`tether._metrics.drivers`)."""
     fd = ("fleet", "day")
     base, case = 0, 1
     cap = mean["capability"]
-    area_cap = np.einsum("af,bft->bat", _membership(plan), cap)
+    membership = _membership(plan)
+    area_cap = np.einsum("af,bft->bat", membership, cap)
+    split = drivers(
+        np.stack([mean[k][base] for k in DRIVER_FACTORS]),
+        np.stack([mean[k][case] for k in DRIVER_FACTORS]),
+        cap[base] - cap[case],
+    )
     data = {
         "availability": (fd, mean["availability"][case]),
         "software": (fd, mean["software"][case]),
@@ -56,15 +75,25 @@ def _dataset(plan: Plan, mean: dict[str, F64]) -> xr.Dataset:
         "capability": (fd, cap[case]),
         "baseline_capability": (fd, cap[base]),
         "baseline_availability": (fd, mean["availability"][base]),
+        "baseline_software": (fd, mean["software"][base]),
+        "baseline_munitions": (fd, mean["munitions"][base]),
+        "baseline_services": (fd, mean["services"][base]),
         "fraction": (fd, fraction_of(cap[case], cap[base])),
+        "lost": (("driver", "fleet", "day"), split),
         "area_capability": (("area", "day"), area_cap[case]),
         "area_baseline": (("area", "day"), area_cap[base]),
         "area_fraction": (("area", "day"), fraction_of(area_cap[case], area_cap[base])),
+        "area_lost": (("driver", "area", "day"), np.einsum("af,dft->dat", membership, split)),
         "area_of": (("fleet",), np.array([plan.areas[i] for i in plan.area_of])),
         "units": (("fleet",), plan.units),
         "weight": (("fleet",), plan.weight),
     }
-    coords = {"fleet": list(plan.fleets), "area": list(plan.areas), "day": plan.days}
+    coords = {
+        "fleet": list(plan.fleets),
+        "area": list(plan.areas),
+        "day": plan.days,
+        "driver": list(DRIVER_NAMES),
+    }
     return xr.Dataset(data, coords=coords)
 
 
@@ -75,21 +104,29 @@ def _bands(
     quantiles: Sequence[float],
     thresholds: Sequence[float],
 ) -> xr.Dataset:
-    """Add quantile bands, standard errors and P(area above threshold) from the samples."""
+    """Add quantile bands, standard errors and P(area above threshold) from the samples.
+
+    Area by area and fleet by fleet, so that beside the samples themselves only one
+    ``[reps, days]`` block (and the sort behind its quantiles) is held at a time.
+    """
     fleet_samples = out.samples[1]  # [R, F, T] float32; memory scales with reps
     membership = _membership(plan).astype(np.float32)
-    area_samples = np.einsum("af,rft->rat", membership, fleet_samples)
     base_area = data["area_baseline"].values
     base_fleet = data["baseline_capability"].values
     q = np.asarray(quantiles)
-    area_q = np.quantile(area_samples, q, axis=0).astype(np.float64)
-    # fleet by fleet, so the sort behind the quantiles copies one fleet at a time
-    fleet_q = np.stack(
-        [np.quantile(fleet_samples[:, i], q, axis=0) for i in range(len(plan.fleets))], axis=1
-    ).astype(np.float64)
-    above = np.stack(
-        [(area_samples >= th * base_area[None] - 1e-12).mean(axis=0) for th in thresholds]
-    )
+    nq, na, T = len(q), len(plan.areas), plan.horizon + 1
+    area_q = np.empty((nq, na, T))
+    above = np.empty((len(thresholds), na, T))
+    for a in range(na):
+        members = np.flatnonzero(plan.area_of == a)
+        samples = np.einsum("f,rft->rt", membership[a, members], fleet_samples[:, members])
+        area_q[:, a] = np.quantile(samples, q, axis=0)
+        for i, th in enumerate(thresholds):
+            above[i, a] = (samples >= th * base_area[a][None] - 1e-12).mean(axis=0)
+        del samples
+    fleet_q = np.empty((nq, len(plan.fleets), T))
+    for i in range(len(plan.fleets)):
+        fleet_q[:, i] = np.quantile(fleet_samples[:, i], q, axis=0)
     area_se = np.sqrt(
         np.einsum("af,ft->at", _membership(plan) ** 2, out.stderr["capability"][1] ** 2)
     )
@@ -104,6 +141,92 @@ def _bands(
     ).assign_coords(quantile=q, threshold=np.asarray(thresholds, dtype=np.float64))
 
 
+#: Bytes per replication and day of one Monte Carlo chunk, per item of the force: per
+#: (fleet, part) row, software item, munition, service and fleet, and per expected failure
+#: (the per-failure arrays). Measured with tracemalloc on forces of each kind and rounded
+#: up (tests/test_summaries.py checks the estimate against a measured peak).
+_CHUNK_BYTES = {"part": 24, "software": 130, "munition": 64, "service": 56, "fleet": 100}
+_FAILURE_BYTES = 160
+
+
+def _expected_failures(plan: Plan) -> float:
+    """Expected failures per replication over the horizon, plus those out on day 0."""
+    f = plan.part_fleet
+    rate = plan.units[f] * plan.quantity * plan.failure_rate
+    hours = plan.hours[:, :-1].sum(axis=1)[f]
+    tbar = (plan.share * plan.route_time).sum(axis=1)
+    return float((rate * (hours + plan.hours[f, 0] * tbar)).sum())
+
+
+def _montecarlo_costs(plan: Plan, n_quantiles: int) -> tuple[float, float, float, float]:
+    """Bytes of a Monte Carlo run: fixed, per replication kept, per replication of a
+    chunk, and per replication of the band computation (see :func:`montecarlo_bytes`)."""
+    B, nf, T = len(plan.batch), len(plan.fleets), plan.horizon + 1
+    plan_bytes = sum(v.nbytes for v in vars(plan).values() if isinstance(v, np.ndarray))
+    fixed = (
+        plan_bytes + (12 * B + 24) * nf * T * 8 + 2 * n_quantiles * (len(plan.areas) + nf) * T * 8
+    )
+    c = _CHUNK_BYTES
+    per_day = (
+        c["part"] * len(plan.part_labels)
+        + c["software"] * len(plan.sw_fleet)
+        + c["munition"] * len(plan.mu_fleet)
+        + c["service"] * len(plan.sv_fleet)
+        + c["fleet"] * nf
+    )
+    if plan.random_cutoffs:  # cut masks and clocks per replication
+        per_day += plan.cut.shape[1] * plan.cut.shape[2] + 24 * (1 + 3 * len(plan.suppliers))
+    chunk = T * per_day + _FAILURE_BYTES * _expected_failures(plan)
+    return float(fixed), float(nf * T * 4), float(chunk), float(3 * T * 4)
+
+
+def montecarlo_bytes(plan: Plan, reps: int, n_quantiles: int = len(QUANTILES)) -> int:
+    """Estimated peak memory, in bytes, of a Monte Carlo run of ``plan``: the plan itself,
+    the running sums and outputs, the kept samples ``[reps, F, T]`` float32, and the larger
+    of one chunk's temporaries (:func:`~tether._engine.montecarlo.chunk_size`
+    replications) and the band computation (one area or fleet at a time)."""
+    fixed, kept, chunk, bands = _montecarlo_costs(plan, n_quantiles)
+    return int(fixed + reps * kept + max(chunk_size(plan, reps) * chunk, reps * bands))
+
+
+def check_montecarlo_memory(
+    document: Document, scenario: Scenario, plan: Plan, reps: int, n_quantiles: int, limit: int
+) -> None:
+    """Raise :class:`CapacityError` at the scenario's ``horizon_days`` when the run would
+    need more than ``limit`` bytes, saying how many replications would fit."""
+    need = montecarlo_bytes(plan, reps, n_quantiles)
+    if need <= limit:
+        return
+    fixed, kept, chunk, bands = _montecarlo_costs(plan, n_quantiles)
+
+    def cost(r: int) -> float:
+        return fixed + r * kept + max(chunk_size(plan, r) * chunk, r * bands)
+
+    lo, hi = 1, reps  # the most replications that fit (the cost grows with reps)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        lo, hi = (mid, hi) if cost(mid) <= limit else (lo, mid - 1)
+    fits = lo if lo >= 2 and cost(lo) <= limit else 0
+    where, text = (document.file, 0, 0), "horizon_days"
+    if document._source is not None:
+        mark, text = document._source.where("scenarios", scenario.name, "horizon_days")
+        if mark is not None:
+            where = (mark.file, mark.line, mark.column)
+    fewer = f"fewer --reps (at most {fits:,} fit)" if fits else "a smaller force"
+    raise CapacityError(
+        [
+            Diagnostic(
+                *where,
+                text,
+                f"a Monte Carlo run of {reps:,} replications over {len(plan.fleets):,} fleets "
+                f"and {plan.horizon} days needs about {need / 2**30:.1f} GiB, more than the "
+                f"{limit / 2**30:.1f} GiB allowed: ask for {fewer}, a shorter horizon, or "
+                "raise TETHER_MAX_BYTES",
+            )
+        ]
+    )
+
+
 def _notes(plan: Plan, engine: str) -> list[str]:
     notes = []
     if engine == "analytic":
@@ -112,6 +235,54 @@ def _notes(plan: Plan, engine: str) -> list[str]:
         if plan.random_cutoffs:
             notes.append("the analytic engine plays random cutoff lengths at their mean")
     return notes
+
+
+def _warnings(scenario: Scenario, summaries: dict[str, Summary]) -> list[str]:
+    """What the user should know about the input: cutoffs that change nothing, and areas
+    that run short even without a cutoff."""
+    horizon = scenario.horizon_days
+    out = []
+    for i, c in enumerate(scenario.cutoffs, 1):
+        if c.start_day > horizon:
+            out.append(
+                f"cutoff {i} ({c.target}, {', '.join(c.kinds)}) starts on day {c.start_day}, "
+                f"after the horizon of {horizon} days: it changes nothing"
+            )
+    if scenario.thresholds:
+        theta = scenario.thresholds[0]
+        for area, s in summaries.items():
+            if s.baseline_short_day is not None:
+                out.append(
+                    f"area {area} runs short even without a cutoff: its no-cutoff capability "
+                    f"is below {100 * theta:g}% of day 0 ({s.baseline:.2f}) from day "
+                    f"{s.baseline_short_day}, lowest {s.baseline_min:.2f} on day "
+                    f"{s.baseline_min_day}; fractions are of the same-day no-cutoff baseline"
+                )
+    return out
+
+
+def _check_arguments(engine: str, reps: int, seed: object, quantiles: Sequence[float]) -> None:
+    if engine not in ("analytic", "montecarlo"):
+        raise ArgumentError(f"unknown engine {engine!r}; available: 'analytic', 'montecarlo'")
+    if isinstance(reps, bool) or not isinstance(reps, int | np.integer):
+        raise ArgumentError(f"reps must be a whole number, not {reps!r}")
+    if engine == "montecarlo" and not 2 <= reps <= MAX_REPS:
+        raise ArgumentError(f"reps must be between 2 and {MAX_REPS:,}, not {reps}")
+    if not isinstance(seed, np.random.Generator):
+        if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+            raise ArgumentError(f"seed must be a whole number or a Generator, not {seed!r}")
+        if seed < 0:
+            raise ArgumentError(f"seed must be at least 0, not {seed}")
+    if any(not 0 <= q <= 1 for q in quantiles):
+        raise ArgumentError("quantiles must lie in [0, 1]")
+
+
+def _totals(split: F64, names: Sequence[str]) -> dict[str, dict[str, float]]:
+    """``{name: {driver: lost over the horizon}}`` from ``[driver, name, day]``."""
+    total = split.sum(axis=2)
+    return {
+        n: {d: float(total[k, i]) for k, d in enumerate(DRIVER_NAMES)} for i, n in enumerate(names)
+    }
 
 
 def simulate(
@@ -129,10 +300,13 @@ def simulate(
     """Simulate one scenario of ``document`` (by name; default: the file's first).
 
     ``engine="analytic"`` gives exact expectations; ``engine="montecarlo"`` samples
-    ``reps`` replications from ``seed`` (an int or a ``numpy.random.Generator``; the same
-    seed gives the same result) and adds quantile bands and the probability that each
-    area is above each threshold. ``cannibalise`` and ``munitions_noise`` apply to the
-    Monte Carlo engine. Returns a :class:`Result` with the scenario and its baseline.
+    ``reps`` replications from ``seed`` (an int at least 0, or a
+    ``numpy.random.Generator``; the same seed gives the same result) and adds quantile
+    bands and the probability that each area is above each threshold. ``cannibalise``
+    and ``munitions_noise`` apply to the Monte Carlo engine. Returns a :class:`Result`
+    with the scenario and its baseline. Bad arguments raise
+    :class:`~tether.ArgumentError`; a Monte Carlo run too large for the memory allowed
+    (``TETHER_MAX_BYTES``) raises :class:`~tether.CapacityError` before it starts.
 
     >>> import tether
     >>> doc = tether.load("examples/single-fleet.yaml")
@@ -142,17 +316,12 @@ def simulate(
     >>> f"{result.fraction('long-range-fires')[90]:.2f}"  # the day the cutoff ends
     '0.78'
     """
-    if engine not in ("analytic", "montecarlo"):
-        raise TetherError(f"unknown engine {engine!r}; available: 'analytic', 'montecarlo'")
-    if engine == "montecarlo" and not 2 <= reps <= 10_000_000:
-        raise TetherError(f"reps must be between 2 and 10,000,000, not {reps}")
-    if any(not 0 <= q <= 1 for q in quantiles):
-        raise TetherError("quantiles must lie in [0, 1]")
+    _check_arguments(engine, reps, seed, quantiles)
     if not isinstance(scenario, Scenario):
         try:
             scenario = document.scenario(scenario)
         except KeyError as exc:
-            raise TetherError(str(exc.args[0])) from None
+            raise ArgumentError(str(exc.args[0])) from None
     plan = compile_scenario(document, scenario)
     extra: dict[str, object] = {}
     if engine == "analytic":
@@ -164,10 +333,13 @@ def simulate(
         mean["capability"] = out.capability
         data = _dataset(plan, mean)
     else:
+        check_montecarlo_memory(
+            document, scenario, plan, int(reps), len(quantiles), _plan.DEFAULT_MAX_BYTES
+        )
         rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         mc = run_montecarlo(
             plan,
-            reps,
+            int(reps),
             rng,
             cannibalise=cannibalise,
             munitions_noise=munitions_noise,
@@ -175,12 +347,13 @@ def simulate(
             progress=progress,
         )
         data = _bands(plan, _dataset(plan, mc.mean), mc, quantiles, scenario.thresholds)
+        del mc
         extra = {
-            "reps": reps,
-            "seed": seed if isinstance(seed, int) else None,
+            "reps": int(reps),
+            "seed": int(seed) if not isinstance(seed, np.random.Generator) else None,
             "cannibalise": cannibalise,
         }
-    end = _end_day(scenario)
+    start, end = _start_day(scenario), _end_day(scenario)
 
     def summary(cap: F64, base: F64) -> Summary:
         return summarise(
@@ -188,6 +361,7 @@ def simulate(
             base,
             thresholds=scenario.thresholds,
             recovery_level=scenario.recovery_level,
+            start_day=start,
             end_day=end,
         )
 
@@ -213,4 +387,7 @@ def simulate(
         assumptions=assumptions,
         notes=tuple(_notes(plan, engine)),
         settings=extra,
+        warnings=tuple(_warnings(scenario, areas)),
+        drivers=_totals(data["area_lost"].values, plan.areas),
+        fleet_drivers=_totals(data["lost"].values, plan.fleets),
     )

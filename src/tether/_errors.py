@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
+    "ArgumentError",
     "CapacityError",
     "Diagnostic",
     "InputError",
@@ -18,6 +19,17 @@ class TetherError(Exception):
 
     #: Exit code the command line uses for this error.
     exit_code: int = 1
+
+
+class ArgumentError(TetherError):
+    """A bad argument to a command or an API call (a negative seed, a start day past the
+    horizon, an unknown engine, ...). The message names the argument.
+
+    >>> print(ArgumentError("seed must be at least 0, not -1"))
+    seed must be at least 0, not -1
+    """
+
+    exit_code = 2
 
 
 @dataclass(frozen=True, slots=True)

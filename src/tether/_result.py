@@ -11,9 +11,13 @@ import pandas as pd
 import xarray as xr
 
 from tether._errors import TetherError
-from tether._metrics import Summary
+from tether._metrics import REFERENCE, Summary
 
-__all__ = ["Result"]
+__all__ = ["DRIVER_NAMES", "Result"]
+
+#: What a capability loss is attributed to: the four factors of a fleet's capability
+#: (``parts`` is the availability factor). See docs/model.md, "What drives a loss".
+DRIVER_NAMES: tuple[str, ...] = ("parts", "software", "munitions", "services")
 
 #: Per-fleet variables of a result's dataset, besides the capability curves.
 FLEET_FACTORS: tuple[str, ...] = ("availability", "software", "munitions", "services")
@@ -27,9 +31,15 @@ class Result:
     ``day``. Per fleet: ``availability``, ``software``, ``munitions``, ``services``
     (factors in [0, 1]), ``backorders`` (expected, summed over parts), ``capability`` and
     ``baseline_capability`` (unit-equivalents), ``fraction`` (of baseline). Per area:
-    ``area_capability``, ``area_baseline``, ``area_fraction``.
+    ``area_capability``, ``area_baseline``, ``area_fraction``. The baseline is the
+    same-day no-cutoff capability; ``baseline_software`` (and the other factors) are its
+    factors. ``lost`` (per fleet) and ``area_lost`` (per area) split the daily loss
+    ``baseline - capability`` over the ``driver`` coordinate (:data:`DRIVER_NAMES`).
     ``summary`` holds the summary metrics per area (on the mean curves); ``fleet_summary``
-    per fleet.
+    per fleet. ``drivers[area][driver]`` is the capability-days lost to each driver over
+    the horizon (they sum to the area's ``capability_days_lost``); ``fleet_drivers`` the
+    same per fleet. ``warnings`` holds what the user should know about the input (a
+    cutoff after the horizon, an area that runs short without any cutoff).
 
     From the Monte Carlo engine, also: ``capability_se``, ``availability_se`` and
     ``area_capability_se`` (standard errors of the means); ``area_capability_q``,
@@ -48,6 +58,9 @@ class Result:
     assumptions: dict[str, tuple[str, ...]]
     notes: tuple[str, ...] = ()
     settings: dict[str, object] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+    drivers: dict[str, dict[str, float]] = field(default_factory=dict)
+    fleet_drivers: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @property
     def has_bands(self) -> bool:
@@ -58,7 +71,12 @@ class Result:
         """Daily fraction of baseline at ``quantile`` for ``area`` (Monte Carlo only)."""
         if not self.has_bands:
             raise TetherError("this result has no bands: run the Monte Carlo engine")
-        values = self.data["area_fraction_q"].sel(area=area, quantile=quantile, method="nearest")
+        if area not in self.areas:
+            raise TetherError(f"no area '{area}' in this result (have: {', '.join(self.areas)})")
+        # the area exactly (text labels), the quantile nearest among those computed
+        values = (
+            self.data["area_fraction_q"].sel(area=area).sel(quantile=quantile, method="nearest")
+        )
         return np.asarray(values.values, dtype=np.float64)
 
     @property
@@ -80,11 +98,17 @@ class Result:
         return np.asarray(self.data["area_fraction"].sel(area=area).values, dtype=np.float64)
 
     def to_dataframe(self, level: str = "area") -> pd.DataFrame:
-        """A long table, one row per (area, day) or per (fleet, day)."""
+        """A long table, one row per (area, day) or per (fleet, day).
+
+        ``baseline`` is the same-day no-cutoff capability; ``lost_parts``,
+        ``lost_software``, ``lost_munitions`` and ``lost_services`` split that day's
+        ``baseline - capability`` by driver.
+        """
         if level == "area":
             names = ["area_capability", "area_baseline", "area_fraction"]
             frame = self.data[names].to_dataframe().reset_index()
             frame.columns = pd.Index(["area", "day", "capability", "baseline", "fraction"])
+            self._add_lost(frame, "area_lost", "area")
             if self.has_bands:
                 for q in self.data["quantile"].values:
                     band = self.data["area_fraction_q"].sel(quantile=q)
@@ -98,45 +122,75 @@ class Result:
             names = [*FLEET_FACTORS, "backorders", "capability", "baseline_capability", "fraction"]
             frame = self.data[names].to_dataframe().reset_index()
             frame = frame.rename(columns={"baseline_capability": "baseline"})
+            self._add_lost(frame, "lost", "fleet")
         else:
             raise TetherError(f"level must be 'area' or 'fleet', not {level!r}")
         frame.insert(0, "scenario", self.scenario)
         return frame
 
+    def _add_lost(self, frame: pd.DataFrame, name: str, dim: str) -> None:
+        if name not in self.data:
+            return
+        lost = self.data[name]
+        for d in DRIVER_NAMES:
+            frame[f"lost_{d}"] = lost.sel(driver=d).transpose(dim, "day").values.ravel()
+
     def summary_frame(self) -> pd.DataFrame:
-        """Summary metrics, one row per area."""
+        """Summary metrics, one row per area (fractions of the same-day no-cutoff
+        baseline; ``lost_*``: capability-days lost to each driver)."""
         rows = []
         for area, s in self.summary.items():
             row: dict[str, object] = {"scenario": self.scenario, "area": area}
-            row["baseline"] = s.baseline
+            row.update(
+                baseline=s.baseline,
+                baseline_min=s.baseline_min,
+                baseline_min_day=s.baseline_min_day,
+                baseline_short_day=s.baseline_short_day,
+            )
             row.update({f"day_{d}": v for d, v in s.at_day.items()})
+            row["first_cutoff_day"] = s.first_cutoff_day
             row.update({f"tts_{k:g}": v for k, v in s.time_to_survive.items()})
+            row.update({f"survive_day_{k:g}": v for k, v in s.survive_day.items()})
             row.update(
                 days_lost=s.days_lost,
                 capability_days_lost=s.capability_days_lost,
                 minimum=s.minimum,
                 minimum_day=s.minimum_day,
+                cutoff_end_day=s.cutoff_end_day,
                 time_to_recover=s.time_to_recover,
             )
+            row.update({f"lost_{d}": v for d, v in self.drivers.get(area, {}).items()})
             rows.append(row)
-        return pd.DataFrame(rows)
+        frame = pd.DataFrame(rows)
+        # whole days with gaps (None) stay integers
+        for col in frame.columns:
+            if col.startswith(("tts_", "survive_day_")) or col.endswith("_day"):
+                frame[col] = frame[col].astype("Int64")
+        return frame
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict; its shape is documented in ``docs/json.md``."""
+        """A JSON-ready dict; its shape is documented in ``docs/json.md``.
 
-        def rounded(values: Any) -> list[float]:
-            return [round(float(v), 6) for v in values]
+        Every number is finite (``json.dumps(..., allow_nan=False)`` accepts it); a
+        value that is not (which bounded inputs do not produce) is ``null``.
+        """
+
+        def rounded(values: Any) -> list[float | None]:
+            return [_finite(round(float(v), 6)) for v in np.asarray(values).ravel()]
 
         areas = []
         for area in self.areas:
+            sel = self.data.sel(area=area)
             entry: dict[str, Any] = {
                 "name": area,
                 "fraction": rounded(self.fraction(area)),
+                "baseline": rounded(sel["area_baseline"].values),
+                "capability": rounded(sel["area_capability"].values),
                 "metrics": self.summary[area].to_dict(),
+                "drivers": _finite_map(self.drivers.get(area, {})),
                 "assumptions": list(self.assumptions.get(area, ())),
             }
             if self.has_bands:
-                sel = self.data.sel(area=area)
                 entry["bands"] = {
                     f"p{round(100 * q)}": rounded(sel["area_fraction_q"].sel(quantile=q).values)
                     for q in self.data["quantile"].values
@@ -158,9 +212,12 @@ class Result:
                 {
                     "name": fleet,
                     "area": str(sel["area_of"].values),
-                    "fraction": [round(float(v), 6) for v in sel["fraction"].values],
-                    "availability": [round(float(v), 6) for v in sel["availability"].values],
+                    "fraction": rounded(sel["fraction"].values),
+                    "availability": rounded(sel["availability"].values),
+                    "baseline": rounded(sel["baseline_capability"].values),
+                    "capability": rounded(sel["capability"].values),
                     "metrics": self.fleet_summary[fleet].to_dict(),
+                    "drivers": _finite_map(self.fleet_drivers.get(fleet, {})),
                 }
             )
         return {
@@ -168,6 +225,8 @@ class Result:
             "title": self.title,
             "engine": self.engine,
             "settings": dict(self.settings),
+            "reference": REFERENCE,
+            "warnings": list(self.warnings),
             "notes": list(self.notes),
             "horizon_days": self.horizon,
             "areas": areas,
@@ -197,3 +256,12 @@ class Result:
             frame.to_parquet(parquet, index=False)
             written += [csv, parquet]
         return written
+
+
+def _finite(value: float) -> float | None:
+    """JSON ``null`` for a number that is not finite."""
+    return value if np.isfinite(value) else None
+
+
+def _finite_map(values: dict[str, float]) -> dict[str, float | None]:
+    return {k: _finite(round(float(v), 6)) for k, v in values.items()}

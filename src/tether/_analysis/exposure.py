@@ -1,8 +1,12 @@
 """Supplier exposure: one cutoff per jurisdiction (or supplier) and kind, ranked.
 
 Every cutoff of the sweep is one member of a single batched plan, so a force's whole
-exposure is one engine run. The force-level curve is the mean over capability areas of
-each area's fraction of baseline (each area counts equally, whatever its units).
+exposure is one engine run. By default (``weighting="value"``) the force's capability is
+the sum of its areas' weighted unit-equivalents, so each area counts by its value: days
+lost are the force's capability-days lost over its day-0 no-cutoff capability, and the
+risk-exposure index ranks capability-days lost. ``weighting="equal"`` counts each area
+equally whatever its units: the force's fraction is the mean of its areas' fractions and
+its days lost the mean of theirs.
 """
 
 from __future__ import annotations
@@ -16,20 +20,26 @@ import pandas as pd
 
 from tether._api import _membership
 from tether._engine.analytic import run_analytic
-from tether._errors import Diagnostic, InputError, TetherError
+from tether._errors import ArgumentError, Diagnostic, InputError, TetherError
 from tether._metrics import fraction_of, summarise
-from tether._model import KINDS, Cutoff, Document, Force, Scenario
+from tether._model import KINDS, MAX_HORIZON_DAYS, Cutoff, Document, Force, Scenario
 from tether._plan import compile_plan, force_suppliers, stopped_suppliers
 
 __all__ = ["Exposure", "ExposureRow", "exposure"]
 
 By = Literal["jurisdiction", "supplier"]
+Weighting = Literal["value", "equal"]
 KIND_SETS: tuple[str, ...] = (*KINDS, "all")
 
 
 @dataclass(frozen=True, slots=True)
 class ExposureRow:
-    """The effect of one cutoff (a target withholding one kind, or all) on the force."""
+    """The effect of one cutoff (a target withholding one kind, or all) on the force.
+
+    ``time_to_survive`` counts days from the cutoff's start; fractions (``minimum``, the
+    thresholds) are of the same-day no-cutoff baseline. ``capability_days_lost`` is in
+    weighted unit-days; ``days_lost`` as the exposure's weighting says.
+    """
 
     target: str
     kinds: str
@@ -40,6 +50,7 @@ class ExposureRow:
     worst_area_days_lost: float
     risk_exposure_index: float = 0.0
     stops: tuple[str, ...] = field(default=())
+    capability_days_lost: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -47,6 +58,7 @@ class ExposureRow:
             "kinds": self.kinds,
             "time_to_survive": {f"{k:g}": v for k, v in self.time_to_survive.items()},
             "days_lost": self.days_lost,
+            "capability_days_lost": self.capability_days_lost,
             "minimum": self.minimum,
             "worst_area": self.worst_area,
             "worst_area_days_lost": self.worst_area_days_lost,
@@ -57,7 +69,11 @@ class ExposureRow:
 
 @dataclass(frozen=True, slots=True)
 class Exposure:
-    """Ranked exposure of a force: rows sorted by days lost, largest first."""
+    """Ranked exposure of a force: rows sorted by days lost, largest first.
+
+    ``weighting`` says how areas make up the force: ``"value"`` (by their weighted
+    unit-equivalents) or ``"equal"`` (each area the same).
+    """
 
     force: str
     by: str
@@ -66,6 +82,7 @@ class Exposure:
     duration: int | None
     rows: tuple[ExposureRow, ...]
     assumptions: tuple[str, ...]
+    weighting: str = "value"
 
     def to_frame(self) -> pd.DataFrame:
         records = []
@@ -84,6 +101,8 @@ class Exposure:
             "horizon_days": self.horizon,
             "start_day": self.start_day,
             "duration_days": self.duration,
+            "weighting": self.weighting,
+            "reference": "same-day no-cutoff baseline",
             "rows": [r.to_dict() for r in self.rows],
             "assumptions": list(self.assumptions),
         }
@@ -102,6 +121,24 @@ def _targets(doc: Document, force: Force, by: By, used: tuple[str, ...]) -> list
     return out
 
 
+def _check(by: str, horizon: int, start_day: int, duration: int | None, weighting: str) -> None:
+    if by not in ("jurisdiction", "supplier"):
+        raise ArgumentError(f"by must be 'jurisdiction' or 'supplier', not {by!r}")
+    if weighting not in ("value", "equal"):
+        raise ArgumentError(f"weighting must be 'value' or 'equal', not {weighting!r}")
+    if not 1 <= horizon <= MAX_HORIZON_DAYS:
+        raise ArgumentError(f"horizon must be between 1 and {MAX_HORIZON_DAYS} days, not {horizon}")
+    if start_day < 0:
+        raise ArgumentError(f"start day must be at least 0, not {start_day}")
+    if start_day > horizon:
+        raise ArgumentError(
+            f"start day {start_day} is after the horizon of {horizon} days: "
+            "the cutoffs would change nothing"
+        )
+    if duration is not None and duration < 1:
+        raise ArgumentError(f"duration must be at least 1 day, not {duration}")
+
+
 def exposure(
     document: Document,
     force: str,
@@ -111,12 +148,16 @@ def exposure(
     start_day: int = 0,
     duration: int | None = None,
     thresholds: Sequence[float] = (0.75, 0.5),
+    weighting: Weighting = "value",
 ) -> Exposure:
     """Rank the force's exposure to each jurisdiction (or supplier), kind by kind.
 
-    Each cutoff starts on ``start_day`` and lasts ``duration`` days (``None``: for the
-    rest of the horizon). Rows where the target stops nothing of that kind are left out.
-    The risk-exposure index is a row's days lost divided by the largest.
+    Each cutoff starts on ``start_day`` (from 0 to ``horizon``; otherwise
+    :class:`~tether.ArgumentError`) and lasts ``duration`` days (``None``: for the rest of
+    the horizon). Rows where the target stops nothing of that kind are left out. Time to
+    survive counts from ``start_day``. The risk-exposure index is a row's days lost
+    divided by the largest: with ``weighting="value"`` (the default), its capability-days
+    lost over the largest.
 
     >>> import tether
     >>> doc = tether.load_text("scenarios: []")
@@ -124,10 +165,7 @@ def exposure(
     >>> (ranked.rows[0].target, ranked.rows[0].kinds, ranked.rows[0].risk_exposure_index)
     ('US', 'all', 1.0)
     """
-    if by not in ("jurisdiction", "supplier"):
-        raise TetherError(f"by must be 'jurisdiction' or 'supplier', not {by!r}")
-    if duration is not None and duration < 1:
-        raise TetherError("duration must be at least 1 day")
+    _check(by, horizon, start_day, duration, weighting)
     try:
         f = document.force(force)
     except KeyError as exc:
@@ -157,23 +195,35 @@ def exposure(
     )
     out = run_analytic(plan)
     area_cap = np.einsum("af,bft->bat", _membership(plan), out.capability)
-    frac = fraction_of(area_cap[1:], area_cap[:1])  # [cutoffs, areas, days]
-    force_frac = frac.mean(axis=1)
+    base_area = area_cap[0]  # [areas, days]
+    frac = fraction_of(area_cap[1:], base_area[None])  # [cutoffs, areas, days]
+    area_lost = (base_area[None] - area_cap[1:]).sum(axis=2)  # capability-days, per area
+    area_base0 = base_area[:, 0]
+    area_days = np.where(area_base0 > 0, area_lost / np.where(area_base0 > 0, area_base0, 1), 0)
+    force_base = base_area.sum(axis=0)
     rows = []
     for i, (target, kinds, hit) in enumerate(labels):
-        s = summarise(force_frac[i], np.ones_like(force_frac[i]), thresholds=thresholds)
-        area_lost = (1.0 - frac[i]).sum(axis=1)
-        worst = int(np.argmax(area_lost))
+        if weighting == "value":
+            s = summarise(
+                area_cap[1 + i].sum(axis=0), force_base, thresholds=thresholds, start_day=start_day
+            )
+            days_lost = s.days_lost
+        else:
+            curve = frac[i].mean(axis=0)
+            s = summarise(curve, np.ones_like(curve), thresholds=thresholds, start_day=start_day)
+            days_lost = float(area_days[i].mean())
+        worst = int(np.argmax(area_days[i]))
         rows.append(
             ExposureRow(
                 target=target,
                 kinds=kinds,
                 time_to_survive=s.time_to_survive,
-                days_lost=s.days_lost,
+                days_lost=days_lost,
                 minimum=s.minimum,
                 worst_area=plan.areas[worst],
-                worst_area_days_lost=float(area_lost[worst]),
+                worst_area_days_lost=float(area_days[i, worst]),
                 stops=hit,
+                capability_days_lost=float(area_lost[i].sum()),
             )
         )
     top = max(r.days_lost for r in rows) or 1.0
@@ -190,4 +240,5 @@ def exposure(
         duration=duration,
         rows=tuple(ranked),
         assumptions=assumed,
+        weighting=weighting,
     )
