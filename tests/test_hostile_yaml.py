@@ -212,8 +212,8 @@ def test_file_larger_than_the_bound(tmp_path: Path) -> None:
 def test_size_bound_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TETHER_MAX_YAML_BYTES", "100")
     d = one_problem("# " + "x" * 200 + "\n")
-    assert "more than the" in d.message
-    tether.load_text("# short\n")
+    assert d.message.startswith("file is 203 bytes: more than the 100 bytes")
+    tether.load_text("# short\n", builtin=False)
     monkeypatch.setenv("TETHER_MAX_YAML_BYTES", "lots")
     d = one_problem("{}\n")
     assert d.file == "TETHER_MAX_YAML_BYTES" and "'lots'" in d.message
@@ -252,6 +252,15 @@ def test_cli_exit_2_without_traceback(tmp_path: Path, name: str, command: str) -
     assert where in res.stderr
     assert "Traceback" not in res.output
     assert res.exception is None or isinstance(res.exception, SystemExit)
+
+
+def test_cli_file_over_the_size_bound(tmp_path: Path) -> None:
+    path = tmp_path / "big.yaml"
+    path.write_text("# " + "x" * 2000 + "\n")
+    res = runner.invoke(app, ["validate", str(path)], env={"TETHER_MAX_YAML_BYTES": "1000"})
+    assert res.exit_code == 2
+    assert f"{path}: file is 2,003 bytes: more than the 1,000 bytes" in res.stderr
+    assert "Traceback" not in res.output
 
 
 def test_real_process_prints_no_traceback(tmp_path: Path) -> None:

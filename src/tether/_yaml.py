@@ -464,8 +464,14 @@ def max_yaml_bytes() -> int:
     return value
 
 
+def _size(n: int) -> str:
+    if n < 2**20:
+        return f"{n:,} bytes"
+    return f"{n // 2**20} MiB" if n % 2**20 == 0 else f"{n / 2**20:.1f} MiB"
+
+
 def _too_big(file: str, size: int | None, limit: int) -> InputError:
-    what = f"{size / 2**20:.1f} MiB" if size is not None else "larger"
+    what = _size(size) if size is not None else "larger"
     return InputError(
         [
             Diagnostic(
@@ -473,7 +479,7 @@ def _too_big(file: str, size: int | None, limit: int) -> InputError:
                 0,
                 0,
                 "",
-                f"file is {what}: more than the {limit / 2**20:g} MiB a tether file may hold "
+                f"file is {what}: more than the {_size(limit)} a tether file may hold "
                 "(the environment variable TETHER_MAX_YAML_BYTES raises the bound)",
             )
         ]
