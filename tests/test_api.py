@@ -6,6 +6,7 @@ import tether
 
 EXPECTED = {
     "Area",
+    "ArgumentError",
     "CapacityError",
     "Cutoff",
     "Diagnostic",

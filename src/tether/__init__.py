@@ -20,6 +20,7 @@ if _typing.TYPE_CHECKING:
     from tether._engine.metric import MetricResult, metric
     from tether._engine.poisson import ebo
     from tether._errors import (
+        ArgumentError,
         CapacityError,
         Diagnostic,
         InputError,
@@ -49,6 +50,7 @@ if _typing.TYPE_CHECKING:
 # Each public name and the module that defines it.
 _WHERE: dict[str, str] = {
     "Area": "tether._model",
+    "ArgumentError": "tether._errors",
     "CapacityError": "tether._errors",
     "Cutoff": "tether._model",
     "Diagnostic": "tether._errors",
@@ -81,6 +83,7 @@ _WHERE: dict[str, str] = {
 
 __all__ = [
     "Area",
+    "ArgumentError",
     "CapacityError",
     "Cutoff",
     "Diagnostic",
