@@ -16,6 +16,8 @@ from numpy.typing import NDArray
 
 from tether._engine.arrays import KIND_INDEX, Plan, route_clock_masks
 from tether._engine.factors import munitions_factor, service_factor, software_factor
+from tether._engine.groups import group_add, group_mul
+from tether._engine.lengths import cases
 from tether._engine.pipeline import Clock, ReturnIndex, clock, return_index, returned
 from tether._engine.poisson import availability_log, backorders_and_up
 
@@ -23,6 +25,7 @@ __all__ = ["EngineOutput", "part_pipelines", "run_analytic", "steady_state"]
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
+B8 = NDArray[np.bool_]
 
 #: Cells (parts x days) processed at once; bounds memory to a few hundred MB.
 CHUNK_CELLS = 2_000_000
@@ -87,9 +90,10 @@ def steady_state(plan: Plan) -> tuple[F64, F64]:
     return m, a
 
 
-def _clocks(plan: Plan, b: int) -> tuple[list[Clock], I64]:
-    """Distinct pipeline clocks of batch member ``b`` and the clock id of each (part, route)."""
-    actives, cid = route_clock_masks(plan, plan.cut[b][None])
+def _clocks(plan: Plan, cut: B8) -> tuple[list[Clock], I64]:
+    """Distinct pipeline clocks under the cut mask ``cut [S, K, T]`` and the clock id of
+    each (part, route)."""
+    actives, cid = route_clock_masks(plan, cut[None])
     return [clock(a[0]) for a in actives], cid
 
 
@@ -123,7 +127,7 @@ def part_pipelines(plan: Plan, b: int) -> F64:
     a_ss = _operating_share(plan)
     lam, lss = _demand(plan, rows, a_ss)
     cum = _cumulative(lam)
-    clocks, cid = _clocks(plan, b)
+    clocks, cid = _clocks(plan, plan.cut[b])
     return _pipeline(plan, rows, _route_indices(plan, clocks, cid, rows), cum, lam, lss)
 
 
@@ -147,7 +151,7 @@ def _cumulative(lam: F64) -> F64:
 
 
 def _parts_fixed(
-    plan: Plan, b: int, rows: I64, clocks: list[Clock], cid: I64, a_ss: F64
+    plan: Plan, rows: I64, clocks: list[Clock], cid: I64, a_ss: F64
 ) -> tuple[F64, F64]:
     """Fleet sums of log-availability terms and backorders for fleet-basis parts."""
     nf, T = len(plan.fleets), plan.horizon + 1
@@ -200,42 +204,57 @@ def _parts_stepped(
 
 
 def run_analytic(plan: Plan, progress: Progress | None = None) -> EngineOutput:
-    """Expected availability, factors and capability for every batch member of ``plan``."""
+    """Expected availability, factors and capability for every batch member of ``plan``.
+
+    A member whose cutoffs have random lengths is the probability-weighted average over
+    the lengths (:func:`tether._engine.lengths.cases`).
+    """
     B, nf, T = len(plan.batch), len(plan.fleets), plan.horizon + 1
     a_ss = _operating_share(plan)
+    keys = ("availability", "backorders", "software", "munitions", "services", "capability")
+    out = {k: np.zeros((B, nf, T)) for k in keys}
+    stock = np.zeros((B, len(plan.mu_fleet), T))
+    per_case = (nf + len(plan.mu_fleet) + len(plan.sw_fleet) + len(plan.sv_fleet) + 1) * T
+    step = max(1, CHUNK_CELLS // 8 // per_case)
+    for b in range(B):
+        cs = cases(plan, b)
+        runs = [_parts(plan, cut, a_ss) for cut in cs.nodes]
+        node_a = np.stack([r[0] for r in runs])
+        node_bo = np.stack([r[1] for r in runs])
+        for lo in range(0, cs.count, step):
+            sl = slice(lo, lo + step)
+            cuts = cs.masks(sl)
+            values = {"availability": cs.parts(node_a, sl), "backorders": cs.parts(node_bo, sl)}
+            values["software"] = _software(plan, cuts)
+            values["services"] = _services(plan, cuts)
+            values["munitions"], stock_c = _munitions(plan, cuts, values["availability"])
+            values["capability"] = plan.units[None, :, None] * (
+                values["availability"]
+                * values["software"]
+                * values["munitions"]
+                * values["services"]
+            )
+            w = cs.weights[sl][:, None, :]
+            for k in keys:
+                out[k][b] += (w * values[k]).sum(axis=0)
+            stock[b] += (w * stock_c).sum(axis=0)
+        if progress is not None:
+            progress(b + 1, B)
+    return EngineOutput(**out, munitions_stock=stock)
+
+
+def _parts(plan: Plan, cut: B8, a_ss: F64) -> tuple[F64, F64]:
+    """Availability and backorders ``[F, T]`` under one cut mask ``[S, K, T]``."""
     stepped = plan.available_basis[plan.part_fleet]
     fixed_rows = np.flatnonzero(~stepped)
     step_rows = np.flatnonzero(stepped)
-    shape = (B, nf, T)
-    out = {k: np.ones(shape) for k in ("availability", "software", "munitions", "services")}
-    backorders = np.zeros(shape)
-    stock = np.zeros((B, len(plan.mu_fleet), T))
-    for b in range(B):
-        clocks, cid = _clocks(plan, b)
-        log_a, bo = _parts_fixed(plan, b, fixed_rows, clocks, cid, a_ss)
-        avail = np.exp(log_a)
-        if len(step_rows):
-            _, bo_s, avail = _parts_stepped(plan, step_rows, clocks, cid, a_ss, log_a)
-            bo += bo_s
-        out["availability"][b] = avail
-        backorders[b] = bo
-        out["software"][b] = _software(plan, b)
-        out["munitions"][b], stock[b] = _munitions(plan, b, avail)
-        out["services"][b] = _services(plan, b)
-        if progress is not None:
-            progress(b + 1, B)
-    capability = plan.units[None, :, None] * np.prod(
-        np.stack([out[k] for k in ("availability", "software", "munitions", "services")]), axis=0
-    )
-    return EngineOutput(
-        availability=out["availability"],
-        backorders=backorders,
-        software=out["software"],
-        munitions=out["munitions"],
-        services=out["services"],
-        capability=capability,
-        munitions_stock=stock,
-    )
+    clocks, cid = _clocks(plan, cut)
+    log_a, bo = _parts_fixed(plan, fixed_rows, clocks, cid, a_ss)
+    avail = np.exp(log_a)
+    if len(step_rows):
+        _, bo_s, avail = _parts_stepped(plan, step_rows, clocks, cid, a_ss, log_a)
+        bo += bo_s
+    return avail, bo
 
 
 def _fleet_add(out: F64, fleet_of: I64, values: F64) -> None:
@@ -246,50 +265,64 @@ def _fleet_add(out: F64, fleet_of: I64, values: F64) -> None:
     out[fleet_of[starts]] += np.add.reduceat(values, starts, axis=0)
 
 
-def _fleet_product(values: F64, fleet_of: I64, n_fleets: int, T: int) -> F64:
-    out = np.ones((n_fleets, T))
-    np.multiply.at(out, fleet_of, values)
+def _fleet_product(values: F64, fleet_of: I64, n_fleets: int) -> F64:
+    """Per case, the product over rows of each fleet: ``[L, Q, T] -> [L, F, T]``."""
+    out = np.ones((values.shape[0], n_fleets, values.shape[2]))
+    group_mul(out, fleet_of, values)
     return out
 
 
-def _software(plan: Plan, b: int) -> F64:
-    nf, T = len(plan.fleets), plan.horizon + 1
-    if not len(plan.sw_fleet):
-        return np.ones((nf, T))
-    cut = plan.cut[b, plan.sw_supplier, KIND_INDEX["software"]]
+def _software(plan: Plan, cuts: B8) -> F64:
+    """Software factors ``[L, F, T]`` under cut masks ``cuts [L, S, K, T]``."""
+    L, nf, T = len(cuts), len(plan.fleets), plan.horizon + 1
+    q = len(plan.sw_fleet)
+    if not q:
+        return np.ones((L, nf, T))
+    cut = cuts[:, plan.sw_supplier, KIND_INDEX["software"]].reshape(L * q, T)
     f = software_factor(
-        cut, plan.sw_cadence, plan.sw_grace, plan.sw_decline, plan.sw_floor, plan.sw_last_update
+        cut,
+        np.tile(plan.sw_cadence, L),
+        np.tile(plan.sw_grace, L),
+        np.tile(plan.sw_decline, L),
+        np.tile(plan.sw_floor, L),
+        np.tile(plan.sw_last_update, L),
     )
-    return _fleet_product(f, plan.sw_fleet, nf, T)
+    return _fleet_product(f.reshape(L, q, T), plan.sw_fleet, nf)
 
 
-def _munitions(plan: Plan, b: int, avail: F64) -> tuple[F64, F64]:
-    nf, T = len(plan.fleets), plan.horizon + 1
-    if not len(plan.mu_fleet):
-        return np.ones((nf, T)), np.zeros((0, T))
+def _munitions(plan: Plan, cuts: B8, avail: F64) -> tuple[F64, F64]:
+    """Munitions factors ``[L, F, T]`` and stocks ``[L, M, T]``; ``avail [L, F, T]``."""
+    L, nf, T = len(cuts), len(plan.fleets), plan.horizon + 1
+    m = len(plan.mu_fleet)
+    if not m:
+        return np.ones((L, nf, T)), np.zeros((L, 0, T))
     fleet = plan.mu_fleet
-    active = np.where(plan.available_basis[fleet][:, None], avail[fleet], 1.0)
-    demand = plan.units[fleet][:, None] * active * plan.mu_use
-    supplied = ~plan.cut[b, plan.rs_supplier, KIND_INDEX["munitions"]]
-    resupply = np.zeros((len(fleet), T))
-    np.add.at(resupply, plan.rs_munition, plan.rs_rate[:, None] * supplied)
-    factor, stock = munitions_factor(plan.mu_stock, demand, resupply)
-    return _fleet_product(factor, fleet, nf, T), stock
+    active = np.where(plan.available_basis[fleet][None, :, None], avail[:, fleet], 1.0)
+    demand = plan.units[fleet][None, :, None] * active * plan.mu_use[None]
+    supplied = ~cuts[:, plan.rs_supplier, KIND_INDEX["munitions"]]  # [L, C, T]
+    resupply = np.zeros((L, m, T))
+    group_add(resupply, plan.rs_munition, plan.rs_rate[None, :, None] * supplied)
+    factor, stock = munitions_factor(
+        np.tile(plan.mu_stock, L), demand.reshape(L * m, T), resupply.reshape(L * m, T)
+    )
+    return _fleet_product(factor.reshape(L, m, T), fleet, nf), stock.reshape(L, m, T)
 
 
-def _services(plan: Plan, b: int) -> F64:
-    nf, T = len(plan.fleets), plan.horizon + 1
-    if not len(plan.sv_fleet):
-        return np.ones((nf, T))
+def _services(plan: Plan, cuts: B8) -> F64:
+    """Service factors ``[L, F, T]`` under cut masks ``cuts [L, S, K, T]``."""
+    L, nf, T = len(cuts), len(plan.fleets), plan.horizon + 1
+    v = len(plan.sv_fleet)
+    if not v:
+        return np.ones((L, nf, T))
     k = KIND_INDEX["services"]
     has_alt = plan.sv_alt_supplier >= 0
-    alt_cut = plan.cut[b, np.maximum(plan.sv_alt_supplier, 0), k] & has_alt[:, None]
+    alt_cut = cuts[:, np.maximum(plan.sv_alt_supplier, 0), k] & has_alt[None, :, None]
     f = service_factor(
-        plan.cut[b, plan.sv_supplier, k],
-        plan.sv_factor,
-        alt_cut,
-        has_alt,
-        plan.sv_alt_delay,
-        plan.sv_alt_factor,
+        cuts[:, plan.sv_supplier, k].reshape(L * v, T),
+        np.tile(plan.sv_factor, L),
+        alt_cut.reshape(L * v, T),
+        np.tile(has_alt, L),
+        np.tile(plan.sv_alt_delay, L),
+        np.tile(plan.sv_alt_factor, L),
     )
-    return _fleet_product(f, plan.sv_fleet, nf, T)
+    return _fleet_product(f.reshape(L, v, T), plan.sv_fleet, nf)
