@@ -145,7 +145,7 @@ def _bands(
 #: (fleet, part) row, software item, munition, service and fleet, and per expected failure
 #: (the per-failure arrays). Measured with tracemalloc on forces of each kind and rounded
 #: up (tests/test_summaries.py checks the estimate against a measured peak).
-_CHUNK_BYTES = {"part": 24, "software": 130, "munition": 64, "service": 56, "fleet": 100}
+_CHUNK_BYTES = {"part": 32, "software": 130, "munition": 64, "service": 56, "fleet": 100}
 _FAILURE_BYTES = 160
 
 
