@@ -171,7 +171,7 @@ def result_tables(console: Console, result: Result, *, fleets: bool = False) -> 
         f"{engine}. Days, min: {day_ref}. baseline: no-cutoff capability on day 0"
         f" (-> its lowest). TTS: days from the first cutoff's start ({start})."
         " days lost: capability-days lost / day-0 baseline. recovery: days after the last"
-        " cutoff ends."
+        " cutoff ends (-: none ends within the horizon)."
     )
 
     name = Col("fleet" if fleets else "area", "fleet" if fleets else "area", "left", bold=True)
