@@ -237,28 +237,19 @@ def _notes(plan: Plan, engine: str) -> list[str]:
     return notes
 
 
-def _warnings(scenario: Scenario, summaries: dict[str, Summary]) -> list[str]:
-    """What the user should know about the input: cutoffs that change nothing, and areas
-    that run short even without a cutoff."""
+def _warnings(scenario: Scenario) -> list[str]:
+    """What the user should know about the input: cutoffs that change nothing.
+
+    An area that runs short even without a cutoff is not a warning about the input: its
+    summary says so (``baseline_short_day``) and every view flags it.
+    """
     horizon = scenario.horizon_days
-    out = []
-    for i, c in enumerate(scenario.cutoffs, 1):
-        if c.start_day > horizon:
-            out.append(
-                f"cutoff {i} ({c.target}, {', '.join(c.kinds)}) starts on day {c.start_day}, "
-                f"after the horizon of {horizon} days: it changes nothing"
-            )
-    if scenario.thresholds:
-        theta = scenario.thresholds[0]
-        for area, s in summaries.items():
-            if s.baseline_short_day is not None:
-                out.append(
-                    f"area {area} runs short even without a cutoff: its no-cutoff capability "
-                    f"is below {100 * theta:g}% of day 0 ({s.baseline:.2f}) from day "
-                    f"{s.baseline_short_day}, lowest {s.baseline_min:.2f} on day "
-                    f"{s.baseline_min_day}; fractions are of the same-day no-cutoff baseline"
-                )
-    return out
+    return [
+        f"cutoff {i} ({c.target}, {', '.join(c.kinds)}) starts on day {c.start_day}, "
+        f"after the horizon of {horizon} days: it changes nothing"
+        for i, c in enumerate(scenario.cutoffs, 1)
+        if c.start_day > horizon
+    ]
 
 
 def _check_arguments(engine: str, reps: int, seed: object, quantiles: Sequence[float]) -> None:
@@ -387,7 +378,7 @@ def simulate(
         assumptions=assumptions,
         notes=tuple(_notes(plan, engine)),
         settings=extra,
-        warnings=tuple(_warnings(scenario, areas)),
+        warnings=tuple(_warnings(scenario)),
         drivers=_totals(data["area_lost"].values, plan.areas),
         fleet_drivers=_totals(data["lost"].values, plan.fleets),
     )

@@ -39,7 +39,8 @@ class Result:
     per fleet. ``drivers[area][driver]`` is the capability-days lost to each driver over
     the horizon (they sum to the area's ``capability_days_lost``); ``fleet_drivers`` the
     same per fleet. ``warnings`` holds what the user should know about the input (a
-    cutoff after the horizon, an area that runs short without any cutoff).
+    cutoff after the horizon); an area that runs short without any cutoff is flagged by
+    its summary's ``baseline_short_day``.
 
     From the Monte Carlo engine, also: ``capability_se``, ``availability_se`` and
     ``area_capability_se`` (standard errors of the means); ``area_capability_q``,
