@@ -6,6 +6,7 @@ by convention the baseline (no cutoffs) when built by :func:`compile_scenario`.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Sequence
 from typing import Any
@@ -14,8 +15,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tether._engine.arrays import KIND_INDEX, KINDS, ROUTES, Plan
-from tether._errors import CapacityError, Diagnostic
-from tether._model import Cutoff, Document, Force, Part, Scenario, expand_kinds
+from tether._errors import CapacityError, Diagnostic, InputError
+from tether._model import Cutoff, Document, Fleet, Force, Part, Scenario, expand_kinds
 
 __all__ = [
     "KIND_INDEX",
@@ -23,6 +24,7 @@ __all__ = [
     "Plan",
     "compile_plan",
     "compile_scenario",
+    "derived_problems",
     "stopped_suppliers",
 ]
 
@@ -33,6 +35,14 @@ I64 = NDArray[np.int64]
 
 #: Default bound on the memory a plan and its engine may use, in bytes.
 DEFAULT_MAX_BYTES = int(os.environ.get("TETHER_MAX_BYTES", str(4 * 2**30)))
+
+#: Most items of one part of one fleet that may be out of service over a run: those in
+#: the pipeline on day 0 plus every failure of the horizon. Far beyond any real fleet;
+#: keeps the Monte Carlo engine's 32-bit counts exact.
+MAX_ITEMS_OUT = 1e9
+
+#: Most derived-quantity problems listed at once.
+_MAX_LISTED = 20
 
 
 def _f64(rows: Sequence[tuple[Any, ...]], i: int) -> F64:
@@ -157,6 +167,146 @@ def _check_size(
     )
 
 
+def _located(
+    doc: Document, section: str, name: str, *path: str | int
+) -> tuple[tuple[str, int, int], str]:
+    """File, line and column of a field, and its field path (unknown position: 0, 0)."""
+    text = ".".join([f"{section}[{name}]", *(str(p) for p in path)])
+    if doc._source is None:
+        return (doc.file, 0, 0), text
+    mark, text = doc._source.where(section, name, *path)
+    if mark is None:
+        return (doc.file, 0, 0), text
+    return (mark.file, mark.line, mark.column), text
+
+
+def _level_days(scenario: Scenario) -> dict[str, int]:
+    """Days ``0..horizon`` spent at each tempo level."""
+    days: dict[str, int] = {}
+    for level in _levels_by_day(scenario, scenario.horizon_days):
+        days[level] = days.get(level, 0) + 1
+    return days
+
+
+def _fleet_hours(fleet: Fleet, scenario: Scenario, days: dict[str, int]) -> tuple[float, float]:
+    """A fleet's operating hours per unit on day 0, and summed over the horizon."""
+    value = fleet.hours_per_day
+    if not isinstance(value, dict):
+        return float(value), float(value) * sum(days.values())
+    first = scenario.levels()[0]
+    return float(value[first]), sum(float(value[lv]) * n for lv, n in days.items())
+
+
+def derived_problems(doc: Document, force: Force, scenario: Scenario) -> list[Diagnostic]:
+    """Problems with the quantities a plan derives from several fields at once.
+
+    Each field is bounded on its own (docs/format.md); their product can still exceed
+    what any real fleet reaches. For every part of every fleet the failures a day are
+    ``units * quantity * hours_per_day * failure_rate``; the items out of service over the
+    run (the day-0 pipeline, failures times mean turnaround, plus every failure of the
+    horizon) must stay within :data:`MAX_ITEMS_OUT`, and munitions use
+    (``units * use_per_unit_day``) must be finite. Each problem is located at the fleet.
+    """
+    days = _level_days(scenario)
+    systems = {s.name: s for s in doc.systems}
+    problems: list[Diagnostic] = []
+    for fi, fleet in enumerate(force.fleets):
+        st = systems[fleet.system]
+        h0, h_sum = _fleet_hours(fleet, scenario, days)
+        for part in st.parts:
+            per_hour = fleet.units * part.quantity * part.failure_rate
+            turnaround = sum(
+                share * time
+                for share, time in zip(part.route_shares(), _route_times(part), strict=True)
+            )
+            items = per_hour * (h0 * turnaround + h_sum)
+            if math.isfinite(items) and items <= MAX_ITEMS_OUT:
+                continue
+            where, text = _located(doc, "forces", force.name, "fleets", fi, "units")
+            problems.append(
+                Diagnostic(
+                    *where,
+                    text,
+                    f"part '{part.name}' of system '{st.name}': units x quantity x "
+                    f"hours_per_day x failure_rate = {fleet.units} x {part.quantity} x "
+                    f"{h0:g} x {part.failure_rate:g} = {per_hour * h0:.3g} failures a day, "
+                    f"about {items:.3g} items out of service over the run; more than "
+                    f"{MAX_ITEMS_OUT:.0e}, beyond any real fleet (failure_rate is per "
+                    "operating hour, per installed item)",
+                )
+            )
+        for m in st.munitions:
+            use = m.use_per_unit_day
+            peak = max(use.values(), default=0.0) if isinstance(use, dict) else use
+            if math.isfinite(fleet.units * float(peak)):
+                continue
+            where, text = _located(doc, "forces", force.name, "fleets", fi, "units")
+            problems.append(
+                Diagnostic(
+                    *where,
+                    text,
+                    f"munition '{m.name}': units x use_per_unit_day is not a finite number",
+                )
+            )
+    if len(problems) > _MAX_LISTED:
+        more = len(problems) - _MAX_LISTED
+        last = Diagnostic(doc.file, 0, 0, f"forces[{force.name}]", f"and {more} more like these")
+        problems = [*problems[:_MAX_LISTED], last]
+    return problems
+
+
+def _route_times(part: Part) -> tuple[float, float, float]:
+    """Days of (new buy, domestic repair, supplier repair), 0 where absent."""
+    return (
+        part.new_buy.lead_time_days if part.new_buy else 0.0,
+        part.domestic_repair.turnaround_days if part.domestic_repair else 0.0,
+        part.supplier_repair.turnaround_days if part.supplier_repair else 0.0,
+    )
+
+
+_FINITE_CHECKED = (
+    "units",
+    "weight",
+    "hours",
+    "quantity",
+    "failure_rate",
+    "unit_cost",
+    "share",
+    "route_time",
+    "co_a",
+    "co_b",
+    "sw_cadence",
+    "sw_grace",
+    "sw_decline",
+    "sw_floor",
+    "mu_use",
+    "mu_stock",
+    "rs_rate",
+    "sv_factor",
+    "sv_alt_delay",
+    "sv_alt_factor",
+)
+
+
+def _check_finite(doc: Document, scenario: Scenario, plan: Plan) -> None:
+    """Every number a plan holds is finite (route capacities may be unlimited, last
+    update days unknown). A model built without validation can break this."""
+    bad = [n for n in _FINITE_CHECKED if not np.isfinite(getattr(plan, n)).all()]
+    if not bad:
+        return
+    where, text = _located(doc, "scenarios", scenario.name)
+    raise InputError(
+        [
+            Diagnostic(
+                *where,
+                text,
+                f"the compiled plan holds numbers that are not finite ({', '.join(bad)}): "
+                "a value is outside the bounds in docs/format.md",
+            )
+        ]
+    )
+
+
 def compile_plan(
     doc: Document,
     force: Force,
@@ -177,6 +327,9 @@ def compile_plan(
     fleets = force.fleets
     n_parts = sum(len(systems[f.system].parts) for f in fleets)
     _check_size(doc, scenario, len(cutoff_sets), len(fleets), len(suppliers), n_parts, max_bytes)
+    problems = derived_problems(doc, force, scenario)
+    if problems:
+        raise InputError(problems)
 
     hours = np.stack([_per_day(f.hours_per_day, levels) for f in fleets])
     part_rows: list[tuple[int, Part]] = []
@@ -276,7 +429,7 @@ def compile_plan(
                 cut[b, :, :, c.start_day : end] |= stop[:, :, None]
 
     parts = [p for _, p in part_rows]
-    return Plan(
+    plan = Plan(
         horizon=horizon,
         batch=tuple(labels),
         fleets=tuple(f.name for f in fleets),
@@ -329,6 +482,8 @@ def compile_plan(
         sv_alt_factor=_f64(sv, 5),
         assumptions=tuple(assumptions),
     )
+    _check_finite(doc, scenario, plan)
+    return plan
 
 
 def compile_scenario(

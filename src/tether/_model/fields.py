@@ -22,8 +22,9 @@ MAX_HORIZON_DAYS = 36_500
 # that every quantity the engines derive from them stays finite in float64 (and counts in
 # the Monte Carlo engine's integers); docs/format.md lists them.
 
-#: Longest turnaround, lead time, software cadence, decay or switch-over, in days.
-MAX_DAYS = 365_000.0
+#: Longest turnaround, lead time, software cadence, decay or switch-over, in days (a
+#: century, as the horizon; the Monte Carlo engine steps through a burn-in of a few).
+MAX_DAYS = float(MAX_HORIZON_DAYS)
 #: Highest failure rate, failures per operating hour per item (one every six minutes).
 MAX_FAILURE_RATE = 10.0
 #: Operating hours per unit per day.
