@@ -75,12 +75,16 @@ def _pipeline_draw(
 
 def burn_in_days(plan: Plan, rows: I64) -> int:
     """Days simulated before day 0 so that the stepped pipelines start from their own
-    steady state: three of the longest route times of ``rows`` (at least one day)."""
-    longest = float(plan.route_time[rows].max()) if len(rows) else 0.0
-    return max(1, int(np.ceil(BURN_IN_TURNAROUNDS * longest)))
+    steady state: three of the longest mean turnaround (over routes, by share) of ``rows``,
+    at least one day. An item on a longer route than that still carries the initial
+    (analytic fixed-point) rate, but only in proportion to its route's share."""
+    if not len(rows):
+        return 1
+    mean = (plan.share[rows] * plan.route_time[rows]).sum(axis=1)
+    return max(1, int(np.ceil(BURN_IN_TURNAROUNDS * float(mean.max()))))
 
 
-#: Longest route times simulated before day 0 on the stepped path (see :func:`burn_in_days`).
+#: Mean turnarounds simulated before day 0 on the stepped path (see :func:`burn_in_days`).
 BURN_IN_TURNAROUNDS = 3.0
 
 

@@ -21,6 +21,9 @@ SPREAD = 12.0
 #: digits to cancellation, and the direct sum over its at most ``M`` terms is used instead.
 DIRECT = 3.0
 
+#: Parts installed more than this many times per unit always take the direct sum.
+SERIES_MAX = 16
+
 
 def _tail(m: F64, a: ArrayLike) -> tuple[F64, F64]:
     """``P(X >= a)`` and ``P(X = a)`` for ``X ~ Poisson(m)``, integer ``a >= 0``."""
@@ -89,30 +92,41 @@ def _upper_moments(m: F64, a: F64, q: F64, pmf: F64, order: int) -> list[F64]:
     return g
 
 
+def _log_comb(n: F64, k: F64 | float) -> F64:
+    """``log C(n, k)`` for ``0 <= k <= n`` (accurate for large arguments)."""
+    out: F64 = -np.log1p(n) - special.betaln(n - k + 1.0, k + 1.0)
+    return out
+
+
 def _up_direct(m: F64, s: F64, n: F64, z: int) -> F64:
     """The share up as the direct sum over filled positions ``W = M - Y``.
 
     A unit is up when the highest of its ``Z`` positions (a random ``Z``-subset of
     ``1..M``, so ``P(max = w) = C(w - 1, Z - 1) / C(M, Z)``) is filled, that is at most
     ``W``: ``sum_{w=Z..M} C(w - 1, Z - 1) / C(M, Z) P(X <= s + M - w)``. All terms are
-    positive; the CDF steps down by the Poisson mass. Flat arrays over cells.
+    positive. Only the terms where ``P(X <= s + M - w)`` is neither within 1e-25 of 1 nor
+    below 1e-25 are summed (at most ``24 sqrt(m) + 25``); those before sum to
+    ``C(w_0 - 1, Z) / C(M, Z)``. Flat arrays over cells.
     """
     M = n * z
-    k = s + M - z  # the CDF's argument for w = Z
-    # terms with P(X <= s + M - w) < 1e-25 are left out
-    last = np.minimum(M, s + M - m + SPREAD * (np.sqrt(m) + 1.0))
-    with np.errstate(divide="ignore", invalid="ignore", under="ignore"):
+    K = s + M
+    reach = SPREAD * (np.sqrt(m) + 1.0)
+    first = np.maximum(z, np.ceil(K - m - reach))  # before: P(X <= K - w) ~ 1
+    last = np.minimum(M, np.floor(K - m + reach))  # after: P(X <= K - w) ~ 0
+    with np.errstate(divide="ignore", invalid="ignore", under="ignore", over="ignore"):
+        up = np.where(first - 1 >= z, np.exp(_log_comb(first - 1, z) - _log_comb(M, z)), 0.0)
+        k = K - first  # the CDF's argument for w = first
         cdf = special.gammaincc(k + 1.0, m)
         pmf = np.exp(special.xlogy(k, m) - m - special.gammaln(k + 1.0))
-    weight = 1.0 / special.comb(M, z)
-    up = np.zeros_like(m)
-    for w in range(z, int(last.max()) + 1):
-        live = w <= last
-        up += np.where(live, weight * cdf, 0.0)
-        cdf = np.maximum(cdf - pmf, 0.0)
-        pmf = pmf * k / m
-        k = k - 1
-        weight = weight * w / (w - z + 1)
+        weight = np.exp(_log_comb(first - 1, z - 1.0) - _log_comb(M, z))
+        w = first
+        for _ in range(int(max(0.0, (last - first).max())) + 1):
+            up += np.where(w <= last, weight * cdf, 0.0)
+            cdf = np.maximum(cdf - pmf, 0.0)
+            pmf = pmf * k / np.maximum(m, 1e-300)  # m = 0: no mass below
+            k = k - 1
+            weight = weight * w / (w - z + 1)
+            w = w + 1
     return up
 
 
@@ -159,6 +173,12 @@ def _up_z(m: F64, s: I64, n: F64, z: int, q: F64, pmf: F64) -> F64:
     """
     sc = s[:, None].astype(np.float64)
     M = (n * z)[:, None]
+    if z > SERIES_MAX:  # the series' coefficients would overflow: sum directly
+        direct = np.zeros_like(m)
+        rows, cols = np.nonzero(sc + M >= m - SPREAD * (np.sqrt(m) + 1.0))
+        if len(rows):
+            direct[rows, cols] = _up_direct(m[rows, cols], sc[rows, 0], n[rows], z)
+        return direct
     binom = [np.ones_like(M)]  # C(M, j), j = 0..z
     for j in range(1, z + 1):
         binom.append(binom[-1] * (M - j + 1) / j)
