@@ -24,6 +24,9 @@ DIRECT = 3.0
 #: Parts installed more than this many times per unit always take the direct sum.
 SERIES_MAX = 16
 
+#: Most terms of the direct sum computed one by one; wider windows take a midpoint rule.
+MAX_TERMS = 2048
+
 
 def _tail(m: F64, a: ArrayLike) -> tuple[F64, F64]:
     """``P(X >= a)`` and ``P(X = a)`` for ``X ~ Poisson(m)``, integer ``a >= 0``."""
@@ -113,6 +116,14 @@ def _up_direct(m: F64, s: F64, n: F64, z: int) -> F64:
     reach = SPREAD * (np.sqrt(m) + 1.0)
     first = np.maximum(z, np.ceil(K - m - reach))  # before: P(X <= K - w) ~ 1
     last = np.minimum(M, np.floor(K - m + reach))  # after: P(X <= K - w) ~ 0
+    wide = last - first >= MAX_TERMS
+    if wide.any():  # very large pipelines: a midpoint rule over the (smooth) terms
+        out = np.zeros_like(m)
+        narrow = ~wide
+        if narrow.any():
+            out[narrow] = _up_direct(m[narrow], s[narrow], n[narrow], z)
+        out[wide] = _up_strided(m[wide], K[wide], M[wide], z, first[wide], last[wide])
+        return out
     with np.errstate(divide="ignore", invalid="ignore", under="ignore", over="ignore"):
         up = np.where(first - 1 >= z, np.exp(_log_comb(first - 1, z) - _log_comb(M, z)), 0.0)
         k = K - first  # the CDF's argument for w = first
@@ -128,6 +139,22 @@ def _up_direct(m: F64, s: F64, n: F64, z: int) -> F64:
             weight = weight * w / (w - z + 1)
             w = w + 1
     return up
+
+
+def _up_strided(m: F64, K: F64, M: F64, z: int, first: F64, last: F64) -> F64:
+    """:func:`_up_direct` where more than :data:`MAX_TERMS` terms matter (``sqrt(m)`` in
+    the thousands): the terms vary on the scale of ``sqrt(m)``, so a midpoint rule over
+    :data:`MAX_TERMS` points of the window, plus the exact head. An approximation, not
+    checked against the term-by-term sum (too long to run at these sizes).
+    """
+    width = (last - first + 1.0) / MAX_TERMS
+    w = np.floor(first[:, None] + (np.arange(MAX_TERMS) + 0.5) * width[:, None])
+    with np.errstate(under="ignore", over="ignore", invalid="ignore"):
+        head = np.where(first - 1 >= z, np.exp(_log_comb(first - 1, z) - _log_comb(M, z)), 0.0)
+        weight = np.exp(_log_comb(w - 1, z - 1.0) - _log_comb(M, z)[:, None])
+        cdf = special.gammaincc(K[:, None] - w + 1.0, m[:, None])
+    out: F64 = head + width * (weight * cdf).sum(axis=1)
+    return out
 
 
 def backorders_and_up(m: F64, s: I64, units: F64, quantity: F64) -> tuple[F64, F64]:
