@@ -89,7 +89,11 @@ def test_result_exports(tmp_path: object) -> None:
 
     result = tether.simulate(tether.load("examples/single-fleet.yaml"))
     areas = result.to_dataframe("area")
-    assert list(areas.columns) == ["scenario", "area", "day", "capability", "baseline", "fraction"]
+    lost = ["lost_parts", "lost_software", "lost_munitions", "lost_services"]
+    assert list(areas.columns) == [
+        *["scenario", "area", "day", "capability", "baseline", "fraction"],
+        *lost,
+    ]
     assert len(areas) == 366
     fleets = result.to_dataframe("fleet")
     assert {"availability", "software", "munitions", "services", "backorders"} <= set(fleets)
