@@ -416,3 +416,28 @@ def test_ten_thousand_fleets_times_a_hundred_reps_is_refused(tmp_path: Path) -> 
     text = " ".join(result.output.split())
     assert "big.yaml:" in text and "horizon_days" in text
     assert "GiB" in text and "TETHER_MAX_BYTES" in text
+
+
+def test_exposure_flags_areas_that_run_short_without_a_cutoff() -> None:
+    """European NATO's interceptors run out at the catalogue's tempo with no cutoff at all:
+    the exposure says so, with the day, computed here from a plain simulation."""
+    doc = tether.load_text("{}\n", "<catalogue>")
+    ranked = tether.exposure(doc, "european-nato")
+    scenario = tether.Scenario(name="none", force="european-nato", horizon_days=365)
+    alone = tether.simulate(doc, scenario)
+    expected = {
+        area: s.baseline_short_day
+        for area, s in alone.summary.items()
+        if s.baseline_short_day is not None
+    }
+    assert expected and ranked.short_areas == expected
+    assert ranked.to_dict()["short_without_cutoff"] == expected
+    from typer.testing import CliRunner
+
+    from tether._cli.main import app
+
+    res = CliRunner().invoke(app, ["exposure", "european-nato", "--top", "3"])
+    assert res.exit_code == 0
+    for area, day in expected.items():
+        assert f"{area} runs short even without a cutoff" in res.output
+        assert f"of day 0 on day {day}" in " ".join(res.output.split())

@@ -72,7 +72,10 @@ class Exposure:
     """Ranked exposure of a force: rows sorted by days lost, largest first.
 
     ``weighting`` says how areas make up the force: ``"value"`` (by their weighted
-    unit-equivalents) or ``"equal"`` (each area the same).
+    unit-equivalents) or ``"equal"`` (each area the same). ``short_areas`` names the areas
+    whose no-cutoff capability itself falls below the first threshold of its day-0 value,
+    with the first such day: they run short even without a cutoff, and every row's
+    fractions are of that falling same-day baseline.
     """
 
     force: str
@@ -83,6 +86,7 @@ class Exposure:
     rows: tuple[ExposureRow, ...]
     assumptions: tuple[str, ...]
     weighting: str = "value"
+    short_areas: dict[str, int] = field(default_factory=dict)
 
     def to_frame(self) -> pd.DataFrame:
         records = []
@@ -103,6 +107,7 @@ class Exposure:
             "duration_days": self.duration,
             "weighting": self.weighting,
             "reference": "same-day no-cutoff baseline",
+            "short_without_cutoff": dict(self.short_areas),
             "rows": [r.to_dict() for r in self.rows],
             "assumptions": list(self.assumptions),
         }
@@ -201,6 +206,12 @@ def exposure(
     area_base0 = base_area[:, 0]
     area_days = np.where(area_base0 > 0, area_lost / np.where(area_base0 > 0, area_base0, 1), 0)
     force_base = base_area.sum(axis=0)
+    short = fraction_of(base_area, area_base0[:, None]) < thresholds[0] if thresholds else None
+    short_areas = {
+        plan.areas[a]: int(np.argmax(short[a]))
+        for a in range(len(plan.areas))
+        if short is not None and short[a].any()
+    }
     rows = []
     for i, (target, kinds, hit) in enumerate(labels):
         if weighting == "value":
@@ -241,4 +252,5 @@ def exposure(
         rows=tuple(ranked),
         assumptions=assumed,
         weighting=weighting,
+        short_areas=short_areas,
     )

@@ -138,6 +138,13 @@ def exposure_cmd(
             return
         for table in exposure_tables(out_console, ranked, top):
             out_console.print(table)
+        theta = next(iter(ranked.rows[0].time_to_survive))
+        for area, day in ranked.short_areas.items():
+            out_console.print(
+                f"{area} runs short even without a cutoff: its no-cutoff capability falls "
+                f"below {100 * theta:.0f}% of day 0 on day {day}",
+                highlight=False,
+            )
         if ranked.assumptions:
             out_console.print(
                 f"[yellow]These results rest on {len(ranked.assumptions)} assumed "
