@@ -418,14 +418,6 @@ def test_worst_legal_combination_analytic() -> None:
         tether.simulate(_worst(rate * 1.01, horizon))
 
 
-#: The analytic availability of parts installed Z > 1 times (factorial moments) overflows
-#: for large Z; the Monte Carlo engine starts from the same steady state.
-LARGE_Z = pytest.mark.xfail(
-    strict=True, raises=(RuntimeWarning, OverflowError), reason="engine: large Z overflows"
-)
-
-
-@LARGE_Z
 def test_worst_legal_combination_largest_quantity() -> None:
     horizon = 30
     rate = _just_under(horizon, MAX_QUANTITY)
