@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 
 import tether
 from tether import InputError
+from tether._checks import MAX_ITEMS_OUT
 from tether._model import (
     MAX_COST,
     MAX_DAYS,
@@ -35,7 +36,7 @@ from tether._model import (
     MAX_WEIGHT,
     Document,
 )
-from tether._plan import MAX_ITEMS_OUT, compile_scenario
+from tether._plan import compile_scenario
 
 runner = CliRunner()
 
@@ -288,11 +289,23 @@ def test_product_through_the_command(tmp_path: Path) -> None:
     assert "big.yaml:20:16: forces[f].fleets[fl].units:" in res.output
 
 
+def test_validate_checks_the_products_as_a_run_would(tmp_path: Path) -> None:
+    from tether._cli.main import app
+
+    path = tmp_path / "big.yaml"
+    path.write_text(_overflowing())
+    res = runner.invoke(app, ["validate", str(path)])
+    assert res.exit_code == 2, res.output
+    assert "Traceback" not in res.output and "ok" not in res.output.split()
+    assert "big.yaml:20:16: forces[f].fleets[fl].units:" in res.output
+    assert "1 problem found" in res.output
+
+
 def test_many_problems_are_capped() -> None:
     doc = tether.load_text(_overflowing(), "big.yaml")
     force = doc.force("f")
     many = force.model_copy(update={"fleets": [force.fleets[0]] * 30})
-    from tether._plan import derived_problems
+    from tether._checks import derived_problems
 
     problems = derived_problems(doc, many, doc.scenario())
     assert len(problems) == 21 and problems[-1].message == "and 10 more like these"

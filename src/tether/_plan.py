@@ -6,7 +6,6 @@ by convention the baseline (no cutoffs) when built by :func:`compile_scenario`.
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Sequence
 from typing import Any
@@ -14,9 +13,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from tether._checks import derived_problems, levels_by_day, located
 from tether._engine.arrays import KIND_INDEX, KINDS, ROUTES, Plan
 from tether._errors import CapacityError, Diagnostic, InputError
-from tether._model import Cutoff, Document, Fleet, Force, Part, Scenario, expand_kinds
+from tether._model import Cutoff, Document, Force, Part, Scenario, expand_kinds
 
 __all__ = [
     "KIND_INDEX",
@@ -35,14 +35,6 @@ I64 = NDArray[np.int64]
 
 #: Default bound on the memory a plan and its engine may use, in bytes.
 DEFAULT_MAX_BYTES = int(os.environ.get("TETHER_MAX_BYTES", str(4 * 2**30)))
-
-#: Most items of one part of one fleet that may be out of service over a run: those in
-#: the pipeline on day 0 plus every failure of the horizon. Far beyond any real fleet;
-#: keeps the Monte Carlo engine's 32-bit counts exact.
-MAX_ITEMS_OUT = 1e9
-
-#: Most derived-quantity problems listed at once.
-_MAX_LISTED = 20
 
 
 def _f64(rows: Sequence[tuple[Any, ...]], i: int) -> F64:
@@ -117,17 +109,6 @@ def stopped_suppliers(doc: Document, cutoff: Cutoff) -> dict[str, frozenset[str]
     return {name: frozenset(k) for name, k in stopped.items() if k}
 
 
-def _levels_by_day(scenario: Scenario, horizon: int) -> list[str]:
-    if not scenario.tempo:
-        return ["default"] * (horizon + 1)
-    out: list[str] = []
-    phases = scenario.tempo
-    for i, phase in enumerate(phases):
-        end = phases[i + 1].start_day if i + 1 < len(phases) else horizon + 1
-        out.extend([phase.level] * max(0, min(end, horizon + 1) - phase.start_day))
-    return out[: horizon + 1]
-
-
 def _per_day(value: float | dict[str, float], levels: list[str]) -> F64:
     if isinstance(value, dict):
         return np.array([value[lv] for lv in levels], dtype=np.float64)
@@ -167,103 +148,6 @@ def _check_size(
     )
 
 
-def _located(
-    doc: Document, section: str, name: str, *path: str | int
-) -> tuple[tuple[str, int, int], str]:
-    """File, line and column of a field, and its field path (unknown position: 0, 0)."""
-    text = ".".join([f"{section}[{name}]", *(str(p) for p in path)])
-    if doc._source is None:
-        return (doc.file, 0, 0), text
-    mark, text = doc._source.where(section, name, *path)
-    if mark is None:
-        return (doc.file, 0, 0), text
-    return (mark.file, mark.line, mark.column), text
-
-
-def _level_days(scenario: Scenario) -> dict[str, int]:
-    """Days ``0..horizon`` spent at each tempo level."""
-    days: dict[str, int] = {}
-    for level in _levels_by_day(scenario, scenario.horizon_days):
-        days[level] = days.get(level, 0) + 1
-    return days
-
-
-def _fleet_hours(fleet: Fleet, scenario: Scenario, days: dict[str, int]) -> tuple[float, float]:
-    """A fleet's operating hours per unit on day 0, and summed over the horizon."""
-    value = fleet.hours_per_day
-    if not isinstance(value, dict):
-        return float(value), float(value) * sum(days.values())
-    first = scenario.levels()[0]
-    return float(value[first]), sum(float(value[lv]) * n for lv, n in days.items())
-
-
-def derived_problems(doc: Document, force: Force, scenario: Scenario) -> list[Diagnostic]:
-    """Problems with the quantities a plan derives from several fields at once.
-
-    Each field is bounded on its own (docs/format.md); their product can still exceed
-    what any real fleet reaches. For every part of every fleet the failures a day are
-    ``units * quantity * hours_per_day * failure_rate``; the items out of service over the
-    run (the day-0 pipeline, failures times mean turnaround, plus every failure of the
-    horizon) must stay within :data:`MAX_ITEMS_OUT`, and munitions use
-    (``units * use_per_unit_day``) must be finite. Each problem is located at the fleet.
-    """
-    days = _level_days(scenario)
-    systems = {s.name: s for s in doc.systems}
-    problems: list[Diagnostic] = []
-    for fi, fleet in enumerate(force.fleets):
-        st = systems[fleet.system]
-        h0, h_sum = _fleet_hours(fleet, scenario, days)
-        for part in st.parts:
-            per_hour = fleet.units * part.quantity * part.failure_rate
-            turnaround = sum(
-                share * time
-                for share, time in zip(part.route_shares(), _route_times(part), strict=True)
-            )
-            items = per_hour * (h0 * turnaround + h_sum)
-            if math.isfinite(items) and items <= MAX_ITEMS_OUT:
-                continue
-            where, text = _located(doc, "forces", force.name, "fleets", fi, "units")
-            problems.append(
-                Diagnostic(
-                    *where,
-                    text,
-                    f"part '{part.name}' of system '{st.name}': units x quantity x "
-                    f"hours_per_day x failure_rate = {fleet.units} x {part.quantity} x "
-                    f"{h0:g} x {part.failure_rate:g} = {per_hour * h0:.3g} failures a day, "
-                    f"about {items:.3g} items out of service over the run; more than "
-                    f"{MAX_ITEMS_OUT:.0e}, beyond any real fleet (failure_rate is per "
-                    "operating hour, per installed item)",
-                )
-            )
-        for m in st.munitions:
-            use = m.use_per_unit_day
-            peak = max(use.values(), default=0.0) if isinstance(use, dict) else use
-            if math.isfinite(fleet.units * float(peak)):
-                continue
-            where, text = _located(doc, "forces", force.name, "fleets", fi, "units")
-            problems.append(
-                Diagnostic(
-                    *where,
-                    text,
-                    f"munition '{m.name}': units x use_per_unit_day is not a finite number",
-                )
-            )
-    if len(problems) > _MAX_LISTED:
-        more = len(problems) - _MAX_LISTED
-        last = Diagnostic(doc.file, 0, 0, f"forces[{force.name}]", f"and {more} more like these")
-        problems = [*problems[:_MAX_LISTED], last]
-    return problems
-
-
-def _route_times(part: Part) -> tuple[float, float, float]:
-    """Days of (new buy, domestic repair, supplier repair), 0 where absent."""
-    return (
-        part.new_buy.lead_time_days if part.new_buy else 0.0,
-        part.domestic_repair.turnaround_days if part.domestic_repair else 0.0,
-        part.supplier_repair.turnaround_days if part.supplier_repair else 0.0,
-    )
-
-
 _FINITE_CHECKED = (
     "units",
     "weight",
@@ -294,7 +178,7 @@ def _check_finite(doc: Document, scenario: Scenario, plan: Plan) -> None:
     bad = [n for n in _FINITE_CHECKED if not np.isfinite(getattr(plan, n)).all()]
     if not bad:
         return
-    where, text = _located(doc, "scenarios", scenario.name)
+    where, text = located(doc, "scenarios", scenario.name)
     raise InputError(
         [
             Diagnostic(
@@ -319,7 +203,7 @@ def compile_plan(
     """Compile ``force`` under ``scenario``'s horizon and tempo for each cutoff set."""
     horizon = scenario.horizon_days
     T = horizon + 1
-    levels = _levels_by_day(scenario, horizon)
+    levels = levels_by_day(scenario, horizon)
     systems = {s.name: s for s in doc.systems}
     suppliers = force_suppliers(doc, force)
     sidx = {n: i for i, n in enumerate(suppliers)}

@@ -73,13 +73,25 @@ def validate(
     catalogue: CatalogueOption = None,
     no_builtin: NoBuiltinOption = False,
 ) -> None:
-    """Check files against the format and the catalogue; report every problem."""
+    """Check files against the format and the catalogue; report every problem.
+
+    Besides each field, the quantities a scenario derives from several fields at once
+    (failures a day, items out of service, munitions use) are checked, as a run would.
+    """
+    from tether._checks import derived_problems
     from tether._loader import load
 
     failed = 0
     for f in files:
         try:
             doc = load(f, catalogue, builtin=not no_builtin)
+            problems = [
+                p
+                for sc in doc.own_scenarios()
+                for p in derived_problems(doc, doc.force(sc.force), sc)
+            ]
+            if problems:
+                raise InputError(list(dict.fromkeys(problems)))
         except TetherError as exc:
             print_error(err_console, exc)
             failed += 1
