@@ -123,3 +123,15 @@ def test_run_help_names_the_monte_carlo_defaults() -> None:
     text = " ".join(res.stdout.split())
     for default in ("[default: 1000]", "[default: 0]", "[default: no-cannibalise]"):
         assert default in text, default
+
+
+def test_json_output_refuses_a_non_finite_number(capsys: pytest.CaptureFixture[str]) -> None:
+    """Strict JSON or a clear error: never ``NaN`` a reader cannot parse."""
+    from tether._cli.common import write_json
+    from tether._errors import TetherError
+
+    write_json({"a": 1.5})
+    assert capsys.readouterr().out == '{"a": 1.5}\n'
+    with pytest.raises(TetherError, match="non-finite"):
+        write_json({"a": float("nan")})
+    assert capsys.readouterr().out == ""

@@ -5,11 +5,12 @@ Kept light: importing this (and so ``tether --help``) loads no numpy, pandas or 
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, NoReturn, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -77,6 +78,19 @@ def print_error(console: Console, error: TetherError) -> None:
         console.print(f"{n} problem{'s' if n != 1 else ''} found", style="red", highlight=False)
     else:
         console.print(f"[bold red]error[/]: {escape(str(error))}", highlight=False, soft_wrap=True)
+
+
+def write_json(payload: Any) -> None:
+    """One line of strict JSON on stdout: never ``NaN`` or ``Infinity``.
+
+    Results keep every number finite (``docs/json.md``); one that is not is a bug, reported
+    as an error rather than written as JSON a reader cannot parse.
+    """
+    try:
+        text = json.dumps(payload, allow_nan=False)
+    except ValueError as exc:
+        raise TetherError(f"a result holds a non-finite number ({exc}); please report it") from None
+    sys.stdout.write(text + "\n")
 
 
 def warn(message: str) -> None:

@@ -23,6 +23,7 @@ from tether._cli.common import (
     out_console,
     print_error,
     version,
+    write_json,
 )
 from tether._cli.run import EXAMPLES as RUN_EXAMPLES
 from tether._cli.run import run
@@ -146,7 +147,7 @@ def exposure_cmd(
                 doc, force, by=by.value, horizon=horizon, start_day=start, duration=days
             )
         if as_json:
-            sys.stdout.write(json.dumps(ranked.to_dict()) + "\n")
+            write_json(ranked.to_dict())
             return
         for table in exposure_tables(out_console, ranked, top):
             out_console.print(table)

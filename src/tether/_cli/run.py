@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import enum
-import json
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -18,6 +16,7 @@ from tether._cli.common import (
     out_console,
     version,
     warn,
+    write_json,
 )
 from tether._errors import Diagnostic, InputError
 
@@ -174,7 +173,7 @@ def run(
                 "file": str(file),
                 "results": [r.to_dict() for r in results],
             }
-            sys.stdout.write(json.dumps(payload, indent=None) + "\n")
+            write_json(payload)
             return
         for r in results:
             print_result(out_console, r, fleets=fleets, explain=explain)
