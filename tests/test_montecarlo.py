@@ -203,7 +203,7 @@ def test_lognormal_lengths_give_a_band() -> None:
         horizon=60,
     )
     mc = tether.simulate(doc, engine="montecarlo", reps=400, seed=1)
-    assert mc.notes == ()
+    assert not any("length" in n for n in mc.notes)  # sampled per replication
     # by day 45 some replications have recovered and some have not: a wide band
     lo, hi = mc.band("a", 0.1)[45], mc.band("a", 0.9)[45]
     assert hi - lo > 0.05

@@ -441,3 +441,59 @@ def test_exposure_flags_areas_that_run_short_without_a_cutoff() -> None:
     for area, day in expected.items():
         assert f"{area} runs short even without a cutoff" in res.output
         assert f"of day 0 on day {day}" in " ".join(res.output.split())
+
+
+def test_memory_estimate_covers_the_burn_in_of_the_available_basis() -> None:
+    """Fleets on the 'available' basis are stepped through a burn-in of three mean
+    turnarounds before day 0: a long turnaround and a short horizon must still be covered."""
+    base = yaml.safe_load((ROOT / "examples" / "single-fleet.yaml").read_text())
+    base["forces"][0]["fleets"][0]["tempo_basis"] = "available"
+    for part in base["systems"][0]["parts"]:
+        if part.get("supplier_repair"):
+            part["supplier_repair"]["turnaround_days"] = 400
+    base["scenarios"][0]["horizon_days"] = 10
+    doc = tether.load_text(yaml.safe_dump(base, sort_keys=False), "force.yaml")
+    tracemalloc.start()
+    try:
+        plan = compile_scenario(doc, doc.scenario())
+        out = run_montecarlo(plan, 200, np.random.default_rng(1), keep_samples=[1])
+        _bands(plan, _dataset(plan, out.mean), out, (0.1, 0.5, 0.9), (0.75, 0.5))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    estimate = montecarlo_bytes(plan, 200)
+    assert peak <= estimate <= 4 * peak, (peak, estimate)
+
+
+def test_malformed_memory_bound_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from tether._cli.main import app
+
+    monkeypatch.setenv("TETHER_MAX_BYTES", "4G")
+    res = CliRunner().invoke(app, ["run", str(ROOT / "examples" / "single-fleet.yaml")])
+    assert res.exit_code == 2 and "Traceback" not in res.output
+    assert "TETHER_MAX_BYTES must be a number of bytes such as 8e9, not '4G'" in res.output
+    monkeypatch.setenv("TETHER_MAX_BYTES", "8e9")
+    assert _plan.max_bytes_allowed() == 8_000_000_000
+
+
+def test_only_cutoffs_that_act_set_the_start_and_the_end() -> None:
+    """A cutoff past the horizon, or of a country that stops nothing this force uses,
+    changes nothing: it moves neither the first cutoff's start nor the last one's end."""
+    base = yaml.safe_load((ROOT / "examples" / "single-fleet.yaml").read_text())
+    (scenario,) = base["scenarios"]
+    real = scenario["cutoffs"]
+    plain = tether.simulate(tether.load_text(yaml.safe_dump(base), "a.yaml"))
+    scenario["cutoffs"] = [
+        {"jurisdiction": "FR", "kinds": ["all"], "start_day": 0, "end_day": 10},
+        *real,
+        {"jurisdiction": "US", "kinds": ["services"], "start_day": 400},
+    ]
+    noisy = tether.simulate(tether.load_text(yaml.safe_dump(base), "b.yaml"))
+    a, b = plain.summary["long-range-fires"], noisy.summary["long-range-fires"]
+    assert (b.first_cutoff_day, b.cutoff_end_day) == (a.first_cutoff_day, a.cutoff_end_day)
+    assert b.time_to_survive == a.time_to_survive and b.time_to_recover == a.time_to_recover
+    assert len(noisy.warnings) == 2
+    assert "cutoff 1 (FR, all) stops no supplier" in noisy.warnings[0]
+    assert "cutoff 3 (US, services) starts on day 400" in noisy.warnings[1]

@@ -11,10 +11,11 @@ from numpy.typing import NDArray
 
 from tether import _plan
 from tether._engine.analytic import run_analytic
+from tether._engine.mc_parts import burn_in_days
 from tether._engine.montecarlo import MonteCarloOutput, chunk_size, run_montecarlo
 from tether._errors import ArgumentError, CapacityError, Diagnostic
 from tether._metrics import Summary, drivers, fraction_of, summarise
-from tether._model import Document, Scenario
+from tether._model import Cutoff, Document, Scenario
 from tether._plan import Plan, compile_scenario
 from tether._result import DRIVER_NAMES, Result
 
@@ -34,17 +35,29 @@ MAX_REPS = 10_000_000
 DRIVER_FACTORS: tuple[str, ...] = ("availability", "software", "munitions", "services")
 
 
-def _end_day(scenario: Scenario) -> int | None:
+def _acting(scenario: Scenario, plan: Plan) -> list[Cutoff]:
+    """The scenario's cutoffs that change something: they start within the horizon and
+    stop at least one supplier the force depends on (batch member 1's rows of the plan's
+    cutoff table are the scenario's cutoffs, in order)."""
+    stops = plan.co_stop[plan.co_batch == 1].any(axis=(1, 2))
+    return [
+        c
+        for c, hit in zip(scenario.cutoffs, stops, strict=True)
+        if hit and c.start_day <= plan.horizon
+    ]
+
+
+def _end_day(cutoffs: Sequence[Cutoff]) -> int | None:
     """The day the last cutoff ends; ``None`` when there is none or one never ends."""
-    ends = [c.expected_end() for c in scenario.cutoffs]
+    ends = [c.expected_end() for c in cutoffs]
     if not ends or any(e is None for e in ends):
         return None
     return max(int(e) for e in ends if e is not None)
 
 
-def _start_day(scenario: Scenario) -> int | None:
+def _start_day(cutoffs: Sequence[Cutoff]) -> int | None:
     """The day the first cutoff starts; ``None`` when there is no cutoff."""
-    return min((c.start_day for c in scenario.cutoffs), default=None)
+    return min((c.start_day for c in cutoffs), default=None)
 
 
 def _membership(plan: Plan) -> F64:
@@ -177,6 +190,9 @@ def _montecarlo_costs(plan: Plan, n_quantiles: int) -> tuple[float, float, float
     if plan.random_cutoffs:  # cut masks and clocks per replication
         per_day += plan.cut.shape[1] * plan.cut.shape[2] + 24 * (1 + 3 * len(plan.suppliers))
     chunk = T * per_day + _FAILURE_BYTES * _expected_failures(plan)
+    stepped = np.flatnonzero(plan.available_basis[plan.part_fleet])
+    if len(stepped):  # items out over the burn-in and the horizon, int64 per part row
+        chunk += 2 * 8 * len(stepped) * (burn_in_days(plan, stepped) + T + 1)
     return float(fixed), float(nf * T * 4), float(chunk), float(3 * T * 4)
 
 
@@ -229,6 +245,10 @@ def check_montecarlo_memory(
 
 def _notes(plan: Plan, engine: str) -> list[str]:
     notes = []
+    if engine == "montecarlo":
+        notes.append(
+            "time to survive and time to recover are read off the mean curve, not per replication"
+        )
     if engine == "analytic":
         if np.isfinite(plan.route_capacity).any():
             notes.append("repair capacity limits are ignored by the analytic engine")
@@ -242,19 +262,27 @@ def _notes(plan: Plan, engine: str) -> list[str]:
     return notes
 
 
-def _warnings(scenario: Scenario) -> list[str]:
+def _warnings(scenario: Scenario, plan: Plan) -> list[str]:
     """What the user should know about the input: cutoffs that change nothing.
 
     An area that runs short even without a cutoff is not a warning about the input: its
     summary says so (``baseline_short_day``) and every view flags it.
     """
     horizon = scenario.horizon_days
-    return [
-        f"cutoff {i} ({c.target}, {', '.join(c.kinds)}) starts on day {c.start_day}, "
-        f"after the horizon of {horizon} days: it changes nothing"
-        for i, c in enumerate(scenario.cutoffs, 1)
-        if c.start_day > horizon
-    ]
+    stops = plan.co_stop[plan.co_batch == 1].any(axis=(1, 2))
+    out = []
+    for i, (c, hit) in enumerate(zip(scenario.cutoffs, stops, strict=True), 1):
+        what = f"cutoff {i} ({c.target}, {', '.join(c.kinds)})"
+        if c.start_day > horizon:
+            out.append(
+                f"{what} starts on day {c.start_day}, after the horizon of {horizon} days: "
+                "it changes nothing"
+            )
+        elif not hit:
+            out.append(
+                f"{what} stops no supplier force '{scenario.force}' depends on: it changes nothing"
+            )
+    return out
 
 
 def _check_arguments(engine: str, reps: int, seed: object, quantiles: Sequence[float]) -> None:
@@ -330,7 +358,7 @@ def simulate(
         data = _dataset(plan, mean)
     else:
         check_montecarlo_memory(
-            document, scenario, plan, int(reps), len(quantiles), _plan.DEFAULT_MAX_BYTES
+            document, scenario, plan, int(reps), len(quantiles), _plan.max_bytes_allowed()
         )
         rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         mc = run_montecarlo(
@@ -349,7 +377,8 @@ def simulate(
             "seed": int(seed) if not isinstance(seed, np.random.Generator) else None,
             "cannibalise": cannibalise,
         }
-    start, end = _start_day(scenario), _end_day(scenario)
+    acting = _acting(scenario, plan)
+    start, end = _start_day(acting), _end_day(acting)
 
     def summary(cap: F64, base: F64) -> Summary:
         return summarise(
@@ -383,7 +412,7 @@ def simulate(
         assumptions=assumptions,
         notes=tuple(_notes(plan, engine)),
         settings=extra,
-        warnings=tuple(_warnings(scenario)),
+        warnings=tuple(_warnings(scenario, plan)),
         drivers=_totals(data["area_lost"].values, plan.areas),
         fleet_drivers=_totals(data["lost"].values, plan.fleets),
     )

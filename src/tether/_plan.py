@@ -6,6 +6,7 @@ by convention the baseline (no cutoffs) when built by :func:`compile_scenario`.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Sequence
 from typing import Any
@@ -15,7 +16,7 @@ from numpy.typing import NDArray
 
 from tether._checks import derived_problems, levels_by_day, located
 from tether._engine.arrays import KIND_INDEX, KINDS, ROUTES, Plan
-from tether._errors import CapacityError, Diagnostic, InputError
+from tether._errors import ArgumentError, CapacityError, Diagnostic, InputError
 from tether._model import Cutoff, Document, Force, Part, Scenario, expand_kinds
 
 __all__ = [
@@ -34,7 +35,23 @@ I64 = NDArray[np.int64]
 
 
 #: Default bound on the memory a plan and its engine may use, in bytes.
-DEFAULT_MAX_BYTES = int(os.environ.get("TETHER_MAX_BYTES", str(4 * 2**30)))
+DEFAULT_MAX_BYTES = 4 * 2**30
+
+
+def max_bytes_allowed() -> int:
+    """The memory bound in force: ``TETHER_MAX_BYTES`` (a whole number of bytes, such as
+    ``8e9`` or ``8589934592``) when set, else :data:`DEFAULT_MAX_BYTES`. Read at each run,
+    so a program may change it between runs."""
+    text = os.environ.get("TETHER_MAX_BYTES", "").strip()
+    if not text:
+        return DEFAULT_MAX_BYTES
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value >= 1):
+        raise ArgumentError(f"TETHER_MAX_BYTES must be a number of bytes such as 8e9, not {text!r}")
+    return int(value)
 
 
 def _f64(rows: Sequence[tuple[Any, ...]], i: int) -> F64:
@@ -198,7 +215,7 @@ def compile_plan(
     cutoff_sets: Sequence[Sequence[Cutoff]],
     labels: Sequence[str],
     *,
-    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_bytes: int | None = None,
 ) -> Plan:
     """Compile ``force`` under ``scenario``'s horizon and tempo for each cutoff set."""
     horizon = scenario.horizon_days
@@ -210,7 +227,8 @@ def compile_plan(
     areas = tuple(a.name for a in force.areas)
     fleets = force.fleets
     n_parts = sum(len(systems[f.system].parts) for f in fleets)
-    _check_size(doc, scenario, len(cutoff_sets), len(fleets), len(suppliers), n_parts, max_bytes)
+    limit = max_bytes_allowed() if max_bytes is None else max_bytes
+    _check_size(doc, scenario, len(cutoff_sets), len(fleets), len(suppliers), n_parts, limit)
     problems = derived_problems(doc, force, scenario)
     if problems:
         raise InputError(problems)
@@ -370,9 +388,7 @@ def compile_plan(
     return plan
 
 
-def compile_scenario(
-    doc: Document, scenario: Scenario, *, max_bytes: int = DEFAULT_MAX_BYTES
-) -> Plan:
+def compile_scenario(doc: Document, scenario: Scenario, *, max_bytes: int | None = None) -> Plan:
     """Compile a scenario as a batch of two: the baseline (no cutoffs) and the scenario."""
     force = doc.force(scenario.force)
     return compile_plan(
