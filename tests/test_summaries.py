@@ -326,6 +326,9 @@ def test_exposure_days_lost_are_value_weighted_capability_days() -> None:
         ({"horizon": 0}, "horizon"),
         ({"weighting": "area"}, "weighting"),
         ({"by": "country"}, "by must be"),
+        ({"thresholds": (0.5, 0.75)}, "decreasing order"),
+        ({"thresholds": (1.5,)}, "strictly between 0 and 1"),
+        ({"thresholds": ()}, "strictly between 0 and 1"),
     ],
 )
 def test_exposure_bad_arguments(kwargs: dict[str, Any], match: str) -> None:

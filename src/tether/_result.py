@@ -11,7 +11,7 @@ import pandas as pd
 import xarray as xr
 
 from tether._errors import TetherError
-from tether._metrics import REFERENCE, Summary
+from tether._metrics import REFERENCE, Summary, finite
 
 __all__ = ["DRIVER_NAMES", "Result"]
 
@@ -177,7 +177,7 @@ class Result:
         """
 
         def rounded(values: Any) -> list[float | None]:
-            return [_finite(round(float(v), 6)) for v in np.asarray(values).ravel()]
+            return [finite(round(float(v), 6)) for v in np.asarray(values).ravel()]
 
         areas = []
         for area in self.areas:
@@ -259,10 +259,5 @@ class Result:
         return written
 
 
-def _finite(value: float) -> float | None:
-    """JSON ``null`` for a number that is not finite."""
-    return value if np.isfinite(value) else None
-
-
 def _finite_map(values: dict[str, float]) -> dict[str, float | None]:
-    return {k: _finite(round(float(v), 6)) for k, v in values.items()}
+    return {k: finite(round(float(v), 6)) for k, v in values.items()}

@@ -126,7 +126,21 @@ def _targets(doc: Document, force: Force, by: By, used: tuple[str, ...]) -> list
     return out
 
 
-def _check(by: str, horizon: int, start_day: int, duration: int | None, weighting: str) -> None:
+def _check(
+    by: str,
+    horizon: int,
+    start_day: int,
+    duration: int | None,
+    weighting: str,
+    thresholds: Sequence[float],
+) -> None:
+    if not thresholds or any(not 0 < t < 1 for t in thresholds):
+        raise ArgumentError(f"thresholds must lie strictly between 0 and 1, not {thresholds!r}")
+    if list(thresholds) != sorted(thresholds, reverse=True):
+        raise ArgumentError(
+            f"thresholds must be in decreasing order (the first is the one that flags "
+            f"an area short without a cutoff), not {thresholds!r}"
+        )
     if by not in ("jurisdiction", "supplier"):
         raise ArgumentError(f"by must be 'jurisdiction' or 'supplier', not {by!r}")
     if weighting not in ("value", "equal"):
@@ -170,7 +184,7 @@ def exposure(
     >>> (ranked.rows[0].target, ranked.rows[0].kinds, ranked.rows[0].risk_exposure_index)
     ('US', 'all', 1.0)
     """
-    _check(by, horizon, start_day, duration, weighting)
+    _check(by, horizon, start_day, duration, weighting, thresholds)
     try:
         f = document.force(force)
     except KeyError as exc:
