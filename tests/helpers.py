@@ -54,3 +54,29 @@ def single_pool(
         ],
     }
     return tether.load_text(yaml.safe_dump(doc, sort_keys=False), "pool.yaml")
+
+
+def rich_case(stock: float) -> dict[str, Any]:
+    """Keyword arguments for :func:`single_pool` adding software, a service with a
+    contracted alternative, and a munition with ``stock`` rounds and resupply, all from
+    ``acme`` (so one cutoff of ``acme`` touches every factor)."""
+    return {
+        "system": {
+            "software": [
+                {
+                    "name": "md",
+                    "supplier": "acme",
+                    "cadence_days": 14,
+                    "decay": {"grace_days": 20, "decline_days": 15, "floor": 0.3},
+                }
+            ],
+            "services": [{"name": "isr", "supplier": "acme", "factor_when_withheld": 0.5}],
+            "munitions": [{"name": "r", "supplier": "acme", "use_per_unit_day": 1}],
+        },
+        "fleet": {
+            "services": {
+                "isr": {"alternative": {"supplier": "beta", "switch_days": 9, "factor": 0.8}}
+            },
+            "munitions": {"r": {"stock": stock, "resupply": [{"per_day": 15}]}},
+        },
+    }

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.helpers import single_pool
+from tests.helpers import rich_case, single_pool
 from tether._engine.analytic import run_analytic
 from tether._engine.montecarlo import run_montecarlo
 from tether._engine.poisson import backorders_and_up, ebo
@@ -183,24 +183,7 @@ def test_available_basis_montecarlo_starts_in_its_own_steady_state(monkeypatch: 
 
 KEYS = ("availability", "backorders", "software", "munitions", "services", "capability")
 
-RICH = dict(
-    system={
-        "software": [
-            {
-                "name": "md",
-                "supplier": "acme",
-                "cadence_days": 14,
-                "decay": {"grace_days": 20, "decline_days": 15, "floor": 0.3},
-            }
-        ],
-        "services": [{"name": "isr", "supplier": "acme", "factor_when_withheld": 0.5}],
-        "munitions": [{"name": "r", "supplier": "acme", "use_per_unit_day": 1}],
-    },
-    fleet={
-        "services": {"isr": {"alternative": {"supplier": "beta", "switch_days": 9, "factor": 0.8}}},
-        "munitions": {"r": {"stock": 300, "resupply": [{"per_day": 15}]}},
-    },
-)
+RICH = rich_case(stock=300)
 
 
 def rich_pool(cutoff: dict[str, Any], horizon: int = 120) -> Any:

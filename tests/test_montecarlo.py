@@ -7,7 +7,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 import tether
-from tests.helpers import single_pool
+from tests.helpers import rich_case, single_pool
 from tether._engine.analytic import run_analytic
 from tether._engine.montecarlo import chunk_size, run_montecarlo
 from tether._plan import compile_scenario
@@ -39,25 +39,7 @@ SCENARIOS = {
         fleet={"spares": {"item": 10, "mixed": 2}},
     ),
     "software-services-munitions": dict(
-        cutoffs=[{"supplier": "acme", "start_day": 3, "end_day": 50}],
-        system={
-            "software": [
-                {
-                    "name": "md",
-                    "supplier": "acme",
-                    "cadence_days": 14,
-                    "decay": {"grace_days": 20, "decline_days": 15, "floor": 0.3},
-                }
-            ],
-            "services": [{"name": "isr", "supplier": "acme", "factor_when_withheld": 0.5}],
-            "munitions": [{"name": "r", "supplier": "acme", "use_per_unit_day": 1}],
-        },
-        fleet={
-            "services": {
-                "isr": {"alternative": {"supplier": "beta", "switch_days": 9, "factor": 0.8}}
-            },
-            "munitions": {"r": {"stock": 400, "resupply": [{"per_day": 15}]}},
-        },
+        cutoffs=[{"supplier": "acme", "start_day": 3, "end_day": 50}], **rich_case(stock=400)
     ),
 }
 

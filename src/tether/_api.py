@@ -23,6 +23,7 @@ __all__ = ["simulate"]
 
 Engine = Literal["analytic", "montecarlo"]
 F64 = NDArray[np.float64]
+B8 = NDArray[np.bool_]
 Progress = Callable[[int, int], None]
 
 #: Default quantiles of the Monte Carlo bands.
@@ -35,11 +36,15 @@ MAX_REPS = 10_000_000
 DRIVER_FACTORS: tuple[str, ...] = ("availability", "software", "munitions", "services")
 
 
-def _acting(scenario: Scenario, plan: Plan) -> list[Cutoff]:
+def _stops_something(plan: Plan) -> B8:
+    """Per cutoff of the scenario (batch member 1's rows of the plan's cutoff table, in
+    order): whether it stops at least one supplier the force depends on."""
+    return np.asarray(plan.co_stop[plan.co_batch == 1].any(axis=(1, 2)), dtype=np.bool_)
+
+
+def _acting(scenario: Scenario, plan: Plan, stops: B8) -> list[Cutoff]:
     """The scenario's cutoffs that change something: they start within the horizon and
-    stop at least one supplier the force depends on (batch member 1's rows of the plan's
-    cutoff table are the scenario's cutoffs, in order)."""
-    stops = plan.co_stop[plan.co_batch == 1].any(axis=(1, 2))
+    stop at least one supplier the force depends on."""
     return [
         c
         for c, hit in zip(scenario.cutoffs, stops, strict=True)
@@ -262,14 +267,13 @@ def _notes(plan: Plan, engine: str) -> list[str]:
     return notes
 
 
-def _warnings(scenario: Scenario, plan: Plan) -> list[str]:
+def _warnings(scenario: Scenario, stops: B8) -> list[str]:
     """What the user should know about the input: cutoffs that change nothing.
 
     An area that runs short even without a cutoff is not a warning about the input: its
     summary says so (``baseline_short_day``) and every view flags it.
     """
     horizon = scenario.horizon_days
-    stops = plan.co_stop[plan.co_batch == 1].any(axis=(1, 2))
     out = []
     for i, (c, hit) in enumerate(zip(scenario.cutoffs, stops, strict=True), 1):
         what = f"cutoff {i} ({c.target}, {', '.join(c.kinds)})"
@@ -377,7 +381,8 @@ def simulate(
             "seed": int(seed) if not isinstance(seed, np.random.Generator) else None,
             "cannibalise": cannibalise,
         }
-    acting = _acting(scenario, plan)
+    stops = _stops_something(plan)
+    acting = _acting(scenario, plan, stops)
     start, end = _start_day(acting), _end_day(acting)
 
     def summary(cap: F64, base: F64) -> Summary:
@@ -412,7 +417,7 @@ def simulate(
         assumptions=assumptions,
         notes=tuple(_notes(plan, engine)),
         settings=extra,
-        warnings=tuple(_warnings(scenario, plan)),
+        warnings=tuple(_warnings(scenario, stops)),
         drivers=_totals(data["area_lost"].values, plan.areas),
         fleet_drivers=_totals(data["lost"].values, plan.fleets),
     )
