@@ -134,7 +134,7 @@ def exposure_cmd(
 
     def work() -> None:
         from tether._analysis.exposure import exposure
-        from tether._cli.render import exposure_tables
+        from tether._cli.render import exposure_tables, short_flag
         from tether._loader import load, load_text
 
         doc = (
@@ -153,11 +153,7 @@ def exposure_cmd(
             out_console.print(table)
         theta = next(iter(ranked.rows[0].time_to_survive))
         for area, day in ranked.short_areas.items():
-            out_console.print(
-                f"{area} runs short even without a cutoff: its no-cutoff capability falls "
-                f"below {100 * theta:.0f}% of day 0 on day {day}",
-                highlight=False,
-            )
+            out_console.print(short_flag(area, theta, day), highlight=False)
         if ranked.assumptions:
             out_console.print(
                 f"[yellow]These results rest on {len(ranked.assumptions)} assumed "

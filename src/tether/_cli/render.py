@@ -206,19 +206,23 @@ def result_tables(console: Console, result: Result, *, fleets: bool = False) -> 
     return _fit(console, title, caption, name, list(day_cols.values()), metrics, days_caption)
 
 
+def short_flag(name: str, theta: float, day: int) -> str:
+    """The line that flags ``name`` running short even without a cutoff: its no-cutoff
+    capability falls below ``theta`` of its day-0 value on ``day``."""
+    return (
+        f"{name} runs short even without a cutoff: its no-cutoff capability falls below "
+        f"{100 * theta:.0f}% of day 0 on day {day}"
+    )
+
+
 def short_flags(summaries: dict[str, Summary]) -> list[str]:
     """A line per area (or fleet) whose no-cutoff capability itself falls below the first
     threshold: it runs short even without a cutoff."""
-    out = []
-    for name, s in summaries.items():
-        if s.baseline_short_day is None:
-            continue
-        theta = next(iter(s.time_to_survive), 0.75)
-        out.append(
-            f"{name} runs short even without a cutoff: its no-cutoff capability falls below "
-            f"{100 * theta:.0f}% of day 0 on day {s.baseline_short_day}"
-        )
-    return out
+    return [
+        short_flag(name, next(iter(s.time_to_survive), 0.75), s.baseline_short_day)
+        for name, s in summaries.items()
+        if s.baseline_short_day is not None
+    ]
 
 
 def explain_table(console: Console, result: Result) -> list[Table]:
