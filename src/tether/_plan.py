@@ -383,6 +383,13 @@ def compile_plan(
         sv_alt_delay=_f64(sv, 4),
         sv_alt_factor=_f64(sv, 5),
         assumptions=tuple(assumptions),
+        part_group=np.arange(n_parts, dtype=np.int64),
+        row_from=np.zeros(n_parts, dtype=np.int64),
+        row_until=np.full(n_parts, T, dtype=np.int64),
+        divert=np.zeros(n_parts, dtype=np.bool_),
+        rs_from=np.zeros(len(rs), dtype=np.int64),
+        rs_until=np.full(len(rs), T, dtype=np.int64),
+        sv_alt_from=np.zeros(len(sv), dtype=np.int64),
     )
     _check_finite(doc, scenario, plan)
     return plan

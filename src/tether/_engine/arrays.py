@@ -23,6 +23,18 @@ ROUTES: tuple[str, ...] = ("new_buy", "domestic", "supplier_repair")
 ROUTE_KIND: tuple[int, ...] = (KIND_INDEX["spares"], -1, KIND_INDEX["repair"])
 
 
+def _no_int() -> I64:
+    return np.zeros(0, dtype=np.int64)
+
+
+def _no_float() -> F64:
+    return np.zeros(0, dtype=np.float64)
+
+
+def _no_bool() -> B8:
+    return np.zeros(0, dtype=np.bool_)
+
+
 @dataclass(frozen=True, eq=False)
 class Plan:
     """Dense arrays for one force over days ``0..horizon`` and ``B`` cutoff sets.
@@ -87,6 +99,24 @@ class Plan:
     sv_alt_factor: F64
     # provenance: per fleet, the assumed parameters its numbers rest on
     assumptions: tuple[tuple[str, ...], ...] = field(default=())
+    # A force that changes over time (mitigation options, deliveries). compile_plan fills
+    # every array below; an unchanged force has the defaults noted.
+    part_group: I64 = field(default_factory=_no_int)  # [P] physical part of each row (arange)
+    row_from: I64 = field(default_factory=_no_int)  # [P] first day failures use this row (0)
+    row_until: I64 = field(default_factory=_no_int)  # [P] first day they no longer do (T)
+    divert: B8 = field(default_factory=_no_bool)  # [P] divert_when_cut (False)
+    st_row: I64 = field(default_factory=_no_int)  # [Q] stock steps: a row of the group,
+    st_day: I64 = field(default_factory=_no_int)  # [Q] the day they arrive,
+    st_add: I64 = field(default_factory=_no_int)  # [Q] items added (empty)
+    un_fleet: I64 = field(default_factory=_no_int)  # [U] unit steps: fleet,
+    un_day: I64 = field(default_factory=_no_int)  # [U] day from which,
+    un_add: F64 = field(default_factory=_no_float)  # [U] units added, < 0 removed (empty)
+    rs_from: I64 = field(default_factory=_no_int)  # [Rs] resupply runs from this day (0)
+    rs_until: I64 = field(default_factory=_no_int)  # [Rs] until the day before this (T)
+    md_munition: I64 = field(default_factory=_no_int)  # [D] one-off deliveries: munition,
+    md_day: I64 = field(default_factory=_no_int)  # [D] day,
+    md_rounds: F64 = field(default_factory=_no_float)  # [D] rounds (empty)
+    sv_alt_from: I64 = field(default_factory=_no_int)  # [V] alternative contracted from (0)
 
     @property
     def random_cutoffs(self) -> bool:
