@@ -31,6 +31,7 @@ __all__ = [
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
+B8 = NDArray[np.bool_]
 
 Availability = Callable[[NDArray[np.int64]], F64]
 
@@ -73,6 +74,14 @@ def _pipeline_draw(
     return rep, p, route, need
 
 
+def _diverted(divert: B8, rep: I64, part: I64, route: I64, day: I64) -> I64:
+    """Routes after diversion: supplier repair (2) becomes domestic (1) where marked."""
+    rr = rep if divert.shape[0] > 1 else np.zeros_like(rep)
+    hit = (route == 2) & divert[rr, part, day]
+    out: I64 = np.where(hit, 1, route)
+    return out
+
+
 def burn_in_days(plan: Plan, rows: I64) -> int:
     """Days simulated before day 0 so that the stepped pipelines start from their own
     steady state: three of the longest mean turnaround (over routes, by share) of ``rows``,
@@ -109,9 +118,13 @@ def outstanding_fixed(
     clocks: Clocks,
     reps: int,
     rng: np.random.Generator,
+    divert: B8 | None = None,
 ) -> NDArray[np.int32]:
-    """Items out ``[R, P, T]`` for part ``rows`` whose demand ``lam [P, T]`` is fixed."""
-    if clocks.A.shape[1] == 1 and np.all(lam[:, :-1] == lam[:, :1]):
+    """Items out ``[R, P, T]`` for part ``rows`` whose demand ``lam [P, T]`` is fixed.
+
+    ``divert [R', P_all, T]`` (see :func:`tether._engine.mc_force.divert_mask`) sends
+    supplier-repair failures to the domestic route on the days it marks."""
+    if clocks.A.shape[1] == 1 and divert is None and np.all(lam[:, :-1] == lam[:, :1]):
         return _outstanding_shared(plan, rows, lam[:, 0], lam_ss, clocks, reps, rng)
     H = plan.horizon
     T = H + 1
@@ -137,6 +150,8 @@ def outstanding_fixed(
         xi = (v - cum[p, day]) / lam[p, day]
     part = np.take(rows, p)
     route = _route_of(plan, part, rng.random(len(p)))
+    if divert is not None:
+        route = _diverted(divert, rep, part, route, day)
     tau = np.take(plan.route_time.ravel(), part * 3 + route)
     back = clocks.back(rep, part, route, day, xi, tau)
 
@@ -225,6 +240,7 @@ def outstanding_stepped(
     reps: int,
     rng: np.random.Generator,
     burn: int = 0,
+    divert: B8 | None = None,
 ) -> NDArray[np.int32]:
     """Items out ``[R, P, T]``, stepping day by day.
 
@@ -285,6 +301,8 @@ def outstanding_stepped(
         counts = n[rep, p]
         rep, p = np.repeat(rep, counts), np.repeat(p, counts)
         route = _route_of(plan, rows[p], rng.random(len(p)))
+        if divert is not None and t >= 0:
+            route = _diverted(divert, rep, rows[p], route, np.full(len(p), t))
         capped = limited[p, route]
         if capped.any():
             np.add.at(queue, (rep[capped], p[capped], route[capped]), 1)
@@ -311,6 +329,9 @@ def availability_from_backorders(
 ) -> F64:
     """Fleet availability ``[R, F, ...]`` from backorders ``[R, P, ...]`` per part row.
 
+    ``units`` is ``[F]``, or ``[F, ...]`` (units by day, matching the trailing axes of
+    ``backorders``); a fleet with no units has availability 1.
+
     With cannibalisation, holes are consolidated onto as few units as possible:
     ``N - max_i ceil(B_i / Z_i)`` units are up. Without, holes sit on units at random: a unit
     is up with probability ``C(NZ - Z, B) / C(NZ, B)`` per part, independently across parts
@@ -318,11 +339,15 @@ def availability_from_backorders(
     """
     shape = (backorders.shape[0], n_fleets, *backorders.shape[2:])
     extra = (None,) * (backorders.ndim - 2)
+    units = np.asarray(units, dtype=np.float64)
 
     def along(a: NDArray[Any]) -> NDArray[Any]:
+        if a.ndim > 1:
+            return a[None]
         return a[(None, slice(None), *extra)]
 
     z = quantity.astype(np.int64)
+    none = along(units) <= 0
     if cannibalise:
         # max_i ceil(B_i / Z_i): the max of B within each (fleet, Z) group first, in
         # integers, then one ceiling division per group and a max per fleet
@@ -334,6 +359,10 @@ def availability_from_backorders(
             group_max(worst, fleet_of[members], part)
             np.maximum(down, -(-worst // zz), out=down)
         up = np.maximum(along(units) - down, 0.0)
+        if none.any():
+            return np.asarray(
+                np.where(none, 1.0, up / np.where(none, 1.0, along(units))), dtype=np.float64
+            )
         return np.asarray(up / along(units), dtype=np.float64)
     # P(a unit's Z positions are all filled) = prod_{j<Z} (NZ - B - j) / (NZ - j),
     # computed per group of parts with the same Z (one pass for Z = 1)
@@ -342,10 +371,15 @@ def availability_from_backorders(
         members = np.flatnonzero(z == zz)
         b = backorders if len(members) == len(z) else backorders[:, members]
         nz = along(units[fleet_of[members]] * float(zz))
+        empty = nz <= 0
+        if empty.any():
+            nz = np.where(empty, float(zz), nz)
         free = nz - b
         h = np.maximum(free, 0.0)
         h /= nz
         for j in range(1, int(zz)):
             h *= np.maximum(free - j, 0.0) / (nz - j)
+        if empty.any():
+            h = np.where(empty, 1.0, h)
         group_mul(total, fleet_of[members], h)
     return total

@@ -23,6 +23,7 @@ from tether._engine.arrays import KIND_INDEX, Plan
 from tether._engine.factors import munitions_factor, service_factor, software_factor
 from tether._engine.groups import group_add, group_mul
 from tether._engine.mc_clock import Clocks, build_clocks, sample_cut
+from tether._engine.mc_force import Force, divert_mask, force_of
 from tether._engine.mc_parts import (
     availability_from_backorders,
     burn_in_days,
@@ -75,7 +76,9 @@ def _stepped_fleets(plan: Plan) -> B8:
 
 def _parts(
     plan: Plan,
+    force: Force,
     clocks: Clocks,
+    divert: B8 | None,
     reps: int,
     rng: np.random.Generator,
     cannibalise: bool,
@@ -86,58 +89,107 @@ def _parts(
     f = plan.part_fleet
     per_unit = (plan.units * np.where(plan.available_basis, a_ss, 1.0))[f]
     zr = plan.quantity * plan.failure_rate
-    lam = (plan.units[f] * zr)[:, None] * plan.hours[f]
+    if force.units_change:
+        lam = force.units[f] * zr[:, None] * plan.hours[f]
+    else:
+        lam = (plan.units[f] * zr)[:, None] * plan.hours[f]
     lam_ss = per_unit * zr * plan.hours[f, 0]
+    if force.window is not None:
+        lam = lam * force.window
+        lam_ss = lam_ss * force.from_zero
     stepped = _stepped_fleets(plan)[f]
     fixed = np.flatnonzero(~stepped)
     rows = np.flatnonzero(stepped)
     if not len(rows):
-        out = outstanding_fixed(plan, fixed, lam, lam_ss, clocks, reps, rng)
+        out = outstanding_fixed(plan, fixed, lam, lam_ss, clocks, reps, rng, divert)
     else:
         out = np.zeros((reps, len(f), T), dtype=np.int32)
     if len(fixed) and len(rows):
-        out[:, fixed] = outstanding_fixed(plan, fixed, lam[fixed], lam_ss[fixed], clocks, reps, rng)
+        out[:, fixed] = outstanding_fixed(
+            plan, fixed, lam[fixed], lam_ss[fixed], clocks, reps, rng, divert
+        )
     # fleets on the 'available' basis start from their own steady state (a burn-in);
     # capacity-limited fleets on the 'fleet' basis start from unlimited pipelines
     basis_rows = plan.available_basis[f[rows]]
     for group, burn in ((rows[basis_rows], True), (rows[~basis_rows], False)):
         if len(group):
-            out[:, group] = _stepped(plan, group, lam, lam_ss, clocks, reps, rng, cannibalise, burn)
-    held = out - plan.spares.astype(np.int32)[None, :, None]
-    np.maximum(held, 0, out=held)
-    avail = availability_from_backorders(held, f, plan.units, plan.quantity, nf, cannibalise)
+            out[:, group] = _stepped(
+                plan, force, group, lam, lam_ss, clocks, divert, reps, rng, cannibalise, burn
+            )
+    held = _held(force, out, plan.spares)
+    lead = force.lead
+    units = force.units if force.units_change else plan.units
+    avail = availability_from_backorders(held, f[lead], units, plan.quantity[lead], nf, cannibalise)
     backorders = np.zeros((reps, nf, T))
-    group_add(backorders, f, held)
+    group_add(backorders, f[lead], held)
     return avail, backorders
+
+
+def _held(
+    force: Force, out: NDArray[np.int32], spares: I64, rows: I64 | None = None
+) -> NDArray[np.int32]:
+    """Backorders per group ``[R, G, ...]`` from items out per row ``[R, P, ...]`` (of part
+    ``rows``, whole groups; all rows when ``None``) on day ``day``."""
+    if not force.grouped and force.stock is None:
+        held = out - spares.astype(np.int32)[(None, slice(None), *(None,) * (out.ndim - 2))]
+        np.maximum(held, 0, out=held)
+        return held
+    group = force.group if rows is None else force.group[rows]
+    gids, local = np.unique(group, return_inverse=True)
+    total = np.zeros((out.shape[0], len(gids), *out.shape[2:]), dtype=np.int32)
+    group_add(total, local.reshape(-1).astype(np.int64), out)
+    if force.stock is None:
+        stock = spares[force.lead[gids]].astype(np.int32)
+        total -= stock[(None, slice(None), *(None,) * (out.ndim - 2))]
+    elif out.ndim == 3:
+        total -= force.stock[gids].astype(np.int32)[None]
+    else:
+        raise ValueError("per-day stock needs a day axis")
+    np.maximum(total, 0, out=total)
+    return total
 
 
 def _stepped(
     plan: Plan,
+    force: Force,
     rows: I64,
     lam: F64,
     lam_ss: F64,
     clocks: Clocks,
+    divert: B8 | None,
     reps: int,
     rng: np.random.Generator,
     cannibalise: bool,
     burn: bool,
 ) -> NDArray[np.int32]:
-    """Items out ``[R, P, T]`` for part ``rows`` of fleets stepped day by day."""
+    """Items out ``[R, P, T]`` for part ``rows`` (whole groups) of fleets stepped day by day."""
     fleets, local = np.unique(plan.part_fleet[rows], return_inverse=True)
     basis = plan.available_basis[fleets][local]
+    gids, glocal = np.unique(force.group[rows], return_inverse=True)
+    glocal = glocal.reshape(-1)
+    lead = force.lead[gids]
+    gfleet = np.searchsorted(fleets, plan.part_fleet[lead])
+    spares = plan.spares[lead].astype(np.int64)
 
     def operating(t: int, out_t: NDArray[np.int32]) -> F64:
         if not basis.any():
             return np.ones(out_t.shape)
-        held = np.maximum(out_t - plan.spares[rows][None, :], 0)
+        if force.grouped:
+            total = np.zeros((out_t.shape[0], len(gids)), dtype=np.int64)
+            group_add(total, glocal.astype(np.int64), out_t)
+        else:
+            total = out_t.astype(np.int64)
+        stock = spares if force.stock is None else force.stock[gids, max(t, 0)]
+        held = np.maximum(total - stock[None, :], 0)
+        units = plan.units[fleets] if t < 0 else force.units[fleets, t]
         a = availability_from_backorders(
-            held, local, plan.units[fleets], plan.quantity[rows], len(fleets), cannibalise
+            held, gfleet, units, plan.quantity[lead], len(fleets), cannibalise
         )
         return np.where(basis[None, :], a[:, local], 1.0)
 
     days = burn_in_days(plan, rows) if burn else 0
     return outstanding_stepped(
-        plan, rows, lam[rows], lam_ss[rows], operating, clocks, reps, rng, burn=days
+        plan, rows, lam[rows], lam_ss[rows], operating, clocks, reps, rng, burn=days, divert=divert
     )
 
 
@@ -166,7 +218,13 @@ def _software(plan: Plan, cut: B8, reps: int, rng: np.random.Generator) -> F64:
 
 
 def _munitions(
-    plan: Plan, cut: B8, reps: int, rng: np.random.Generator, avail: F64, noise: bool
+    plan: Plan,
+    force: Force,
+    cut: B8,
+    reps: int,
+    rng: np.random.Generator,
+    avail: F64,
+    noise: bool,
 ) -> F64:
     nf, T = len(plan.fleets), plan.horizon + 1
     m = len(plan.mu_fleet)
@@ -174,12 +232,20 @@ def _munitions(
         return np.ones((reps, nf, T))
     fleet = plan.mu_fleet
     active = np.where(plan.available_basis[fleet][None, :, None], avail[:, fleet], 1.0)
-    demand = plan.units[fleet][None, :, None] * active * plan.mu_use[None]
+    units = force.units[fleet][None] if force.units_change else plan.units[fleet][None, :, None]
+    demand = units * active * plan.mu_use[None]
     if noise:
         demand = rng.poisson(demand).astype(np.float64)
     supplied = ~_rows(cut, plan.rs_supplier, "munitions", reps)  # [R, C, T]
+    days = np.arange(T)
+    if len(plan.rs_from) and ((plan.rs_from > 0).any() or (plan.rs_until < T).any()):
+        runs = (days[None, :] >= plan.rs_from[:, None]) & (days[None, :] < plan.rs_until[:, None])
+        supplied = supplied & runs[None]
     resupply = np.zeros((reps, m, T))
     group_add(resupply, plan.rs_munition, plan.rs_rate[None, :, None] * supplied)
+    for mu, day, rounds in zip(plan.md_munition, plan.md_day, plan.md_rounds, strict=True):
+        if 0 <= day < T:  # one-off deliveries: whatever any supplier does
+            resupply[:, mu, day] += rounds
     factor, _ = munitions_factor(
         np.tile(plan.mu_stock, reps), demand.reshape(reps * m, T), resupply.reshape(reps * m, T)
     )
@@ -232,6 +298,8 @@ def run_montecarlo(
     B, nf, T = len(plan.batch), len(plan.fleets), plan.horizon + 1
     keep = set(range(B) if keep_samples is None else keep_samples)
     _, a_ss = steady_state(plan)
+    force = force_of(plan)
+    units = force.units[None] if force.units_change else plan.units[None, :, None]
     sums = {k: np.zeros((B, nf, T)) for k in FACTORS}
     squares = {k: np.zeros((B, nf, T)) for k in FACTORS}
     samples = {b: np.empty((reps, nf, T), dtype=np.float32) for b in keep}
@@ -246,15 +314,16 @@ def run_montecarlo(
             r = min(step, reps - start)
             cut = sample_cut(plan, b, r, rng) if fixed_cut is None else fixed_cut
             clocks = build_clocks(plan, cut) if fixed_clocks is None else fixed_clocks
-            avail, backorders = _parts(plan, clocks, r, rng, cannibalise, a_ss)
+            divert = divert_mask(plan, force, cut)
+            avail, backorders = _parts(plan, force, clocks, divert, r, rng, cannibalise, a_ss)
             values = {
                 "availability": avail,
                 "backorders": backorders,
                 "software": _software(plan, cut, r, rng),
-                "munitions": _munitions(plan, cut, r, rng, avail, munitions_noise),
+                "munitions": _munitions(plan, force, cut, r, rng, avail, munitions_noise),
                 "services": _services(plan, cut, r),
             }
-            values["capability"] = plan.units[None, :, None] * (
+            values["capability"] = units * (
                 avail * values["software"] * values["munitions"] * values["services"]
             )
             for k, v in values.items():
