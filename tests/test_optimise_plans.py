@@ -42,3 +42,20 @@ def test_stack_rejects_different_batches(plan: Plan) -> None:
     b = select_fleets(plan.__class__(**{**vars(plan), "batch": ("x", "y")}), [0])
     with pytest.raises(ValueError, match="batch"):
         stack_fleets([a, b])
+
+
+def test_suppliers_merged_onto_one_axis(plan: Plan) -> None:
+    """A plan laid on a reordered, larger supplier axis gives the same numbers."""
+    from tether._analysis.fleet_plans import with_suppliers
+
+    axis = ("zz-new", *reversed(plan.suppliers))
+    moved = with_suppliers(plan, axis)
+    assert moved.suppliers == axis
+    np.testing.assert_allclose(
+        run_analytic(moved).capability, run_analytic(plan).capability, rtol=1e-12
+    )
+    stacked = stack_fleets([select_fleets(moved, [0]), select_fleets(plan, [1])])
+    assert stacked.suppliers == axis
+    np.testing.assert_allclose(
+        run_analytic(stacked).capability, run_analytic(plan).capability[:, :2], rtol=1e-12
+    )

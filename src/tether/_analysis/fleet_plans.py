@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 from tether._engine.arrays import Plan
 
-__all__ = ["FIELD_AXES", "select_fleets", "stack_fleets"]
+__all__ = ["FIELD_AXES", "select_fleets", "stack_fleets", "with_suppliers"]
 
 I64 = NDArray[np.int64]
 
@@ -147,14 +147,43 @@ def select_fleets(plan: Plan, keep: Sequence[int]) -> Plan:
     return replace(plan, **changes)
 
 
+#: Fields holding a supplier index (-1 for none).
+SUPPLIER_FIELDS = ("route_supplier", "sw_supplier", "rs_supplier", "sv_supplier", "sv_alt_supplier")
+
+
+def with_suppliers(plan: Plan, suppliers: Sequence[str]) -> Plan:
+    """``plan`` on the supplier axis ``suppliers`` (a superset of its own, in any order):
+    supplier indices re-pointed, cut masks and the cutoff table laid out on the new axis
+    (a supplier the plan did not hold is never cut: no fleet of the plan uses it)."""
+    if tuple(suppliers) == plan.suppliers:
+        return plan
+    where = {n: i for i, n in enumerate(suppliers)}
+    old_to_new = np.array([where[n] for n in plan.suppliers] + [-1], dtype=np.int64)
+    changes: dict[str, Any] = {}
+    for name in SUPPLIER_FIELDS:
+        value = getattr(plan, name)
+        changes[name] = old_to_new[np.where(value < 0, -1, value)]
+    B, _, K, T = plan.cut.shape
+    cut = np.zeros((B, len(suppliers), K, T), dtype=np.bool_)
+    cut[:, old_to_new[:-1]] = plan.cut
+    stop = np.zeros((plan.co_stop.shape[0], len(suppliers), K), dtype=np.bool_)
+    stop[:, old_to_new[:-1]] = plan.co_stop
+    changes.update(cut=cut, co_stop=stop, suppliers=tuple(suppliers))
+    return replace(plan, **changes)
+
+
 def stack_fleets(plans: Sequence[Plan], names: Sequence[str] | None = None) -> Plan:
-    """One plan holding the fleets of every plan in ``plans`` side by side (all share the
-    horizon, batch, suppliers and cut masks). ``names`` renames the stacked fleets."""
+    """One plan holding the fleets of every plan in ``plans`` side by side. All share the
+    horizon and batch; their suppliers are merged onto one axis (cut masks of a supplier
+    are the same in every plan of one document). ``names`` renames the stacked fleets."""
     first = plans[0]
     _check_known(first)
+    suppliers = tuple(dict.fromkeys(s for p in plans for s in p.suppliers))
+    plans = [with_suppliers(p, suppliers) for p in plans]
+    first = plans[0]
     for p in plans[1:]:
-        if p.horizon != first.horizon or p.suppliers != first.suppliers:
-            raise ValueError("stacked plans must share the horizon and suppliers")
+        if p.horizon != first.horizon:
+            raise ValueError("stacked plans must share the horizon")
         if p.batch != first.batch or not np.array_equal(p.cut, first.cut):
             raise ValueError("stacked plans must share the batch and its cut masks")
     offsets = {axis: 0 for axis in _SIZE_OF}
