@@ -22,6 +22,8 @@ EXPECTED = {
     "Result",
     "Scenario",
     "SolverError",
+    "SparesCurve",
+    "SparesOptimum",
     "Summary",
     "Supplier",
     "SystemType",
@@ -34,6 +36,7 @@ EXPECTED = {
     "metric",
     "schema",
     "simulate",
+    "spares_curve",
     "stopped_suppliers",
     "summarise",
 }

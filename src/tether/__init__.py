@@ -16,6 +16,7 @@ import typing as _typing
 
 if _typing.TYPE_CHECKING:
     from tether._analysis.exposure import Exposure, ExposureRow, exposure
+    from tether._analysis.spares import SparesCurve, SparesOptimum, spares_curve
     from tether._api import simulate
     from tether._engine.metric import MetricResult, metric
     from tether._engine.poisson import ebo
@@ -66,6 +67,8 @@ _WHERE: dict[str, str] = {
     "Result": "tether._result",
     "Scenario": "tether._model",
     "SolverError": "tether._errors",
+    "SparesCurve": "tether._analysis.spares",
+    "SparesOptimum": "tether._analysis.spares",
     "Summary": "tether._metrics",
     "Supplier": "tether._model",
     "SystemType": "tether._model",
@@ -77,6 +80,7 @@ _WHERE: dict[str, str] = {
     "metric": "tether._engine.metric",
     "schema": "tether._schema",
     "simulate": "tether._api",
+    "spares_curve": "tether._analysis.spares",
     "stopped_suppliers": "tether._plan",
     "summarise": "tether._metrics",
 }
@@ -99,6 +103,8 @@ __all__ = [
     "Result",
     "Scenario",
     "SolverError",
+    "SparesCurve",
+    "SparesOptimum",
     "Summary",
     "Supplier",
     "SystemType",
@@ -111,6 +117,7 @@ __all__ = [
     "metric",
     "schema",
     "simulate",
+    "spares_curve",
     "stopped_suppliers",
     "summarise",
 ]
