@@ -53,7 +53,7 @@ def test_metric_greedy_points_lie_on_case1_table() -> None:
     """Marginal analysis over the part's frontier reaches only hull points, each a table row."""
     f = metric_curve([23.2] * 5, max_total=12, **CASE1_INPUTS)
     value = -f.backorders[None, :]
-    part, lo, hi, _, _ = _segments(value, np.array([0]), np.array([12]), np.array([1.0]))
+    _, _, hi, _, _ = _segments(value, np.array([0]), np.array([12]), np.array([1.0]))
     reached = [0, *hi.tolist()]
     assert reached == sorted(reached) and len(reached) >= 8
     for t in reached:
@@ -168,7 +168,7 @@ def test_curve_points_are_optimal_at_their_cost(
     logup, back, cost, tops = _instance(rows)
     value = logup if objective == "a" else -back
     start = np.zeros(len(rows), dtype=np.int64)
-    part, lo, hi, gain, seg_cost = _segments(value, start, tops, cost)
+    part, _, hi, gain, seg_cost = _segments(value, start, tops, cost)
     level = start.copy()
     spent = 0.0
     current = float(value[np.arange(len(rows)), level].sum())
