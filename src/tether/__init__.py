@@ -16,6 +16,7 @@ import typing as _typing
 
 if _typing.TYPE_CHECKING:
     from tether._analysis.exposure import Exposure, ExposureRow, exposure
+    from tether._analysis.industry import Industry, IndustryRow, industry
     from tether._analysis.spares import SparesCurve, SparesOptimum, spares_curve
     from tether._api import simulate
     from tether._engine.metric import MetricResult, metric
@@ -60,6 +61,8 @@ _WHERE: dict[str, str] = {
     "ExposureRow": "tether._analysis.exposure",
     "Fleet": "tether._model",
     "Force": "tether._model",
+    "Industry": "tether._analysis.industry",
+    "IndustryRow": "tether._analysis.industry",
     "InputError": "tether._errors",
     "Jurisdiction": "tether._model",
     "MetricResult": "tether._engine.metric",
@@ -75,6 +78,7 @@ _WHERE: dict[str, str] = {
     "TetherError": "tether._errors",
     "ebo": "tether._engine.poisson",
     "exposure": "tether._analysis.exposure",
+    "industry": "tether._analysis.industry",
     "load": "tether._loader",
     "load_text": "tether._loader",
     "metric": "tether._engine.metric",
@@ -96,6 +100,8 @@ __all__ = [
     "ExposureRow",
     "Fleet",
     "Force",
+    "Industry",
+    "IndustryRow",
     "InputError",
     "Jurisdiction",
     "MetricResult",
@@ -112,6 +118,7 @@ __all__ = [
     "__version__",
     "ebo",
     "exposure",
+    "industry",
     "load",
     "load_text",
     "metric",

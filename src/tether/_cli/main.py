@@ -15,6 +15,7 @@ from typing import Annotated
 
 import typer
 
+from tether._cli.atlas import register as register_atlas
 from tether._cli.common import (
     CatalogueOption,
     NoBuiltinOption,
@@ -25,6 +26,7 @@ from tether._cli.common import (
     version,
     write_json,
 )
+from tether._cli.industry import register as register_industry
 from tether._cli.run import EXAMPLES as RUN_EXAMPLES
 from tether._cli.run import run
 from tether._errors import InputError, TetherError
@@ -42,6 +44,7 @@ app = typer.Typer(
 )
 
 app.command(epilog=RUN_EXAMPLES)(run)
+register_industry(app)
 
 
 class ByName(enum.StrEnum):
@@ -171,6 +174,7 @@ catalogue_cmd = typer.Typer(
     "  tether catalogue show himars",
 )
 app.add_typer(catalogue_cmd, name="catalogue")
+register_atlas(app)
 
 
 @catalogue_cmd.command(
