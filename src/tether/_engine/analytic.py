@@ -20,6 +20,7 @@ from tether._engine.groups import group_add, group_mul
 from tether._engine.lengths import cases
 from tether._engine.pipeline import Clock, ReturnIndex, clock, return_index, returned
 from tether._engine.poisson import availability_log, backorders_and_up
+from tether._engine.varying import constant_force, parts_varying, units_by_day
 
 __all__ = ["EngineOutput", "part_pipelines", "run_analytic", "steady_state"]
 
@@ -67,10 +68,13 @@ def steady_state(plan: Plan) -> tuple[F64, F64]:
     f = plan.part_fleet
     nf = len(plan.fleets)
 
+    pre = plan.row_from == 0 if len(plan.row_from) else np.ones(len(f), dtype=np.bool_)
+    n = np.where(plan.units[f] > 0, plan.units[f], 1.0)
+
     def avail(a_fleet: F64) -> tuple[F64, F64]:
-        lam = plan.units[f] * a_fleet[f] * zr * plan.hours[f, 0]
+        lam = np.where(pre, plan.units[f] * a_fleet[f] * zr * plan.hours[f, 0], 0.0)
         m = lam * tbar
-        _, up = backorders_and_up(m[:, None], plan.spares, plan.units[f], plan.quantity)
+        _, up = backorders_and_up(m[:, None], plan.spares, n, plan.quantity)
         terms = availability_log(up)[:, 0]
         log_a = np.zeros(nf)
         np.add.at(log_a, f, terms)
@@ -215,6 +219,7 @@ def run_analytic(plan: Plan, progress: Progress | None = None) -> EngineOutput:
     out = {k: np.zeros((B, nf, T)) for k in keys}
     stock = np.zeros((B, len(plan.mu_fleet), T))
     per_case = (nf + len(plan.mu_fleet) + len(plan.sw_fleet) + len(plan.sv_fleet) + 1) * T
+    units = units_by_day(plan)
     step = max(1, CHUNK_CELLS // 8 // per_case)
     for b in range(B):
         cs = cases(plan, b)
@@ -228,7 +233,7 @@ def run_analytic(plan: Plan, progress: Progress | None = None) -> EngineOutput:
             values["software"] = _software(plan, cuts)
             values["services"] = _services(plan, cuts)
             values["munitions"], stock_c = _munitions(plan, cuts, values["availability"])
-            values["capability"] = plan.units[None, :, None] * (
+            values["capability"] = units[None] * (
                 values["availability"]
                 * values["software"]
                 * values["munitions"]
@@ -245,10 +250,12 @@ def run_analytic(plan: Plan, progress: Progress | None = None) -> EngineOutput:
 
 def _parts(plan: Plan, cut: B8, a_ss: F64) -> tuple[F64, F64]:
     """Availability and backorders ``[F, T]`` under one cut mask ``[S, K, T]``."""
+    clocks, cid = _clocks(plan, cut)
+    if not constant_force(plan):
+        return parts_varying(plan, cut, clocks, cid, a_ss)
     stepped = plan.available_basis[plan.part_fleet]
     fixed_rows = np.flatnonzero(~stepped)
     step_rows = np.flatnonzero(stepped)
-    clocks, cid = _clocks(plan, cut)
     log_a, bo = _parts_fixed(plan, fixed_rows, clocks, cid, a_ss)
     avail = np.exp(log_a)
     if len(step_rows):
@@ -298,10 +305,16 @@ def _munitions(plan: Plan, cuts: B8, avail: F64) -> tuple[F64, F64]:
         return np.ones((L, nf, T)), np.zeros((L, 0, T))
     fleet = plan.mu_fleet
     active = np.where(plan.available_basis[fleet][None, :, None], avail[:, fleet], 1.0)
-    demand = plan.units[fleet][None, :, None] * active * plan.mu_use[None]
+    demand = units_by_day(plan)[fleet][None] * active * plan.mu_use[None]
     supplied = ~cuts[:, plan.rs_supplier, KIND_INDEX["munitions"]]  # [L, C, T]
+    if len(plan.rs_from):
+        t = np.arange(T)
+        supplied &= (t >= plan.rs_from[:, None]) & (t < plan.rs_until[:, None])
     resupply = np.zeros((L, m, T))
     group_add(resupply, plan.rs_munition, plan.rs_rate[None, :, None] * supplied)
+    for mu, day, rounds in zip(plan.md_munition, plan.md_day, plan.md_rounds, strict=True):
+        if 0 <= day < T:  # one-off deliveries, usable from their day
+            resupply[:, mu, day] += rounds
     factor, stock = munitions_factor(
         np.tile(plan.mu_stock, L), demand.reshape(L * m, T), resupply.reshape(L * m, T)
     )

@@ -1,0 +1,283 @@
+"""The analytic engine's parts under a force that changes over time (pure numpy).
+
+Used when a plan has part groups with row windows, stock or unit steps, divert, or a
+depot of finite capacity; a plan with none of them takes the engine's constant path.
+
+- Demand of row ``p`` on day ``t``: ``N_f(t) * a_f(t) * Z * rate * hours_f(t)`` while
+  ``row_from <= t < row_until`` (0 otherwise), ``N_f(t)`` the fleet's units that day,
+  ``a_f(t)`` its operating share (1, or its availability on the 'available' basis).
+  Before day 0, rows with ``row_from == 0`` are in steady state with ``units[f]``.
+- Routes: each route ``r`` gets ``share_r`` of the demand; with ``divert``, on the days the
+  supplier_repair route's supplier withholds ``repair`` its share goes to the domestic
+  route. A route is a time-dependent Poisson pipeline (:mod:`tether._engine.pipeline`) or,
+  with a finite capacity, a fluid backlog (:mod:`tether._engine.backlog`).
+- A group's items out are the sum of its rows' (Poisson, summed means); backorders and
+  the share of units up use the group's stock on the day (spares plus stock steps) and
+  ``N_f(t) Z`` positions; a group with a backlog takes direct sums over its count's
+  distribution (Poisson plus the backlogs). A fleet with no units has availability 1 (and capability 0).
+- Fleets on the 'available' basis: demand on day ``t`` uses availability on day ``t``,
+  which depends on demand before ``t`` only; the whole trajectory is found by repeating
+  the computation from the previous trajectory (exact on days before the ``k``-th pass)
+  until it changes by less than :data:`TOL`.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import sparse
+
+from tether._engine.arrays import KIND_INDEX, Plan
+from tether._engine.backlog import Backlog, backlog_route, direct_outputs
+from tether._engine.groups import group_add
+from tether._engine.pipeline import Clock, return_index, returned
+from tether._engine.poisson import availability_log, backorders_and_up
+
+__all__ = ["constant_force", "parts_varying", "units_by_day"]
+
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+B8 = NDArray[np.bool_]
+
+#: Largest change between passes at which an 'available'-basis trajectory has converged.
+TOL = 1e-13
+
+#: Cells (rows x days) per chunk of groups.
+CHUNK_CELLS = 1_000_000
+
+DOMESTIC, SUPPLIER = 1, 2
+
+Evaluate = Callable[[I64, F64], tuple[F64, F64]]
+
+
+def constant_force(plan: Plan) -> bool:
+    """Whether the plan's force never changes and no depot has a capacity limit."""
+    T = plan.horizon + 1
+    P = len(plan.part_labels)
+    return bool(
+        (len(plan.part_group) == 0 or np.array_equal(plan.part_group, np.arange(P)))
+        and not (plan.row_from > 0).any()
+        and not (plan.row_until < T).any()
+        and not plan.divert.any()
+        and not ((plan.st_day < T) & (plan.st_add != 0)).any()
+        and not ((plan.un_day < T) & (plan.un_add != 0)).any()
+        and np.isinf(plan.route_capacity).all()
+    )
+
+
+def units_by_day(plan: Plan) -> F64:
+    """Units of each fleet on each day ``N [F, T]``."""
+    T = plan.horizon + 1
+    n = np.repeat(plan.units[:, None].astype(np.float64), T, axis=1)
+    for f, d, a in zip(plan.un_fleet, plan.un_day, plan.un_add, strict=True):
+        if d < T:
+            n[f, max(int(d), 0) :] += a
+    return n
+
+
+def _groups(plan: Plan) -> tuple[I64, I64]:
+    """Group index ``0..G-1`` of each row, and a representative row of each group."""
+    P = len(plan.part_labels)
+    pg = plan.part_group if len(plan.part_group) else np.arange(P)
+    _, first, inv = np.unique(pg, return_index=True, return_inverse=True)
+    return inv.astype(np.int64), first.astype(np.int64)
+
+
+def _stock(plan: Plan, group_of: I64, rep: I64) -> F64:
+    """Stock of each group on each day ``[G, T]``."""
+    T = plan.horizon + 1
+    s = np.repeat(plan.spares[rep][:, None].astype(np.float64), T, axis=1)
+    for r, d, a in zip(plan.st_row, plan.st_day, plan.st_add, strict=True):
+        if d < T:
+            s[group_of[r], max(int(d), 0) :] += a
+    return s
+
+
+def _window(plan: Plan, rows: I64) -> B8:
+    t = np.arange(plan.horizon + 1)
+    if not len(plan.row_from):
+        return np.ones((len(rows), len(t)), dtype=np.bool_)
+    w: B8 = (t[None, :] >= plan.row_from[rows, None]) & (t[None, :] < plan.row_until[rows, None])
+    return w
+
+
+def _route_demand(
+    plan: Plan, cut: B8, rows: I64, lam: F64, lss: F64
+) -> tuple[list[F64], list[F64], B8]:
+    """Per route ``r``: demand ``[n, T]`` and pre-day-0 rate ``[n]``; and which
+    (row, route) pairs carry any."""
+    R = plan.share.shape[1]
+    share = plan.share[rows]
+    lam_r = [share[:, r, None] * lam for r in range(R)]
+    lss_r = [share[:, r] * lss for r in range(R)]
+    used = share > 0
+    div = plan.divert[rows] if len(plan.divert) else np.zeros(len(rows), dtype=np.bool_)
+    sup = plan.route_supplier[rows, SUPPLIER]
+    div &= sup >= 0
+    if div.any():
+        i = np.flatnonzero(div)
+        withheld = cut[sup[i], KIND_INDEX["repair"]]  # [n', T]
+        moved = lam_r[SUPPLIER][i] * withheld
+        lam_r[SUPPLIER][i] -= moved
+        lam_r[DOMESTIC][i] += moved
+        used[i, DOMESTIC] |= withheld.any(axis=1) & (plan.route_time[rows[i], DOMESTIC] > 0)
+    return lam_r, lss_r, used
+
+
+def _row_pipelines(
+    plan: Plan, cut: B8, clocks: list[Clock], cid: I64, rows: I64, lam: F64, lss: F64
+) -> tuple[F64, list[tuple[int, Backlog]]]:
+    """Poisson mean ``[n, T]`` of each row's items out, and the backlogs of its
+    capacity-limited routes (local row index, backlog per day)."""
+    lam_r, lss_r, used = _route_demand(plan, cut, rows, lam, lss)
+    m = np.zeros_like(lam)
+    backlogs: list[tuple[int, Backlog]] = []
+    cap = plan.route_capacity[rows]
+    for r in range(plan.share.shape[1]):
+        for c in np.unique(cid[rows[used[:, r]], r]):
+            on = used[:, r] & (cid[rows, r] == c)
+            tau = plan.route_time[rows, r]
+            free = np.flatnonzero(on & np.isinf(cap[:, r]))
+            if len(free):
+                lr = lam_r[r][free]
+                cum = np.zeros_like(lr)
+                np.cumsum(lr[:, :-1], axis=1, out=cum[:, 1:])
+                ri = return_index(clocks[c], tau[free])
+                m[free] += cum - returned(cum, lr, lss_r[r][free], ri)
+            for i in np.flatnonzero(on & np.isfinite(cap[:, r])):
+                mean, q = backlog_route(
+                    clocks[c], float(tau[i]), float(cap[i, r]), lam_r[r][i], float(lss_r[r][i])
+                )
+                m[i] += mean
+                backlogs.append((int(i), q))
+    return m, backlogs
+
+
+def _group_sum(group_of: I64, n_groups: int, m: F64) -> F64:
+    if n_groups == len(group_of) and np.array_equal(group_of, np.arange(n_groups)):
+        return m
+    agg = sparse.csr_matrix(
+        (np.ones(len(group_of)), (group_of, np.arange(len(group_of)))),
+        shape=(n_groups, len(group_of)),
+    )
+    out: F64 = np.asarray(agg @ m)
+    return out
+
+
+def _segments(plan: Plan) -> I64:
+    """Days on which a stock or unit step can change a group's position: segment starts."""
+    T = plan.horizon + 1
+    days = np.r_[0, plan.st_day, plan.un_day, T].astype(np.int64)
+    out: I64 = np.unique(np.clip(days, 0, T))
+    return out
+
+
+def _group_outputs(
+    m_g: F64, stock: F64, units: F64, fleet_of: I64, z: F64, bounds: I64
+) -> tuple[F64, F64]:
+    """Backorders and log share up ``[G, T]`` from group pipelines ``m_g``."""
+    back = np.zeros_like(m_g)
+    log_up = np.zeros_like(m_g)
+    for a, b in itertools.pairwise(bounds):
+        s = stock[:, a].astype(np.int64)
+        n = units[fleet_of, a]
+        none = n <= 0
+        bo, up = backorders_and_up(m_g[:, a:b], s, np.where(none, 1.0, n), z)
+        up[none] = 1.0
+        back[:, a:b] = bo
+        log_up[:, a:b] = availability_log(up)
+    return back, log_up
+
+
+def parts_varying(plan: Plan, cut: B8, clocks: list[Clock], cid: I64, a_ss: F64) -> tuple[F64, F64]:
+    """Availability and backorders ``[F, T]`` under one cut mask ``cut [S, K, T]``."""
+    nf, T = len(plan.fleets), plan.horizon + 1
+    group_of, rep = _groups(plan)
+    G = len(rep)
+    fleet_g = plan.part_fleet[rep]
+    units = units_by_day(plan)
+    stock = _stock(plan, group_of, rep)
+    bounds = _segments(plan)
+    zr = plan.quantity * plan.failure_rate
+    f = plan.part_fleet
+    pre = (plan.row_from == 0) if len(plan.row_from) else np.ones(len(f), dtype=np.bool_)
+    lss_base = np.where(pre, plan.units[f] * zr * plan.hours[f, 0], 0.0)
+    basis_g = plan.available_basis[fleet_g]
+
+    def evaluate(gs: I64, op: F64) -> tuple[F64, F64]:
+        """Backorders and log share up ``[len(gs), T]`` of groups ``gs`` given the
+        operating share ``op [F, T]``."""
+        inside = np.zeros(G, dtype=np.bool_)
+        inside[gs] = True
+        rows = np.flatnonzero(inside[group_of])
+        fr = f[rows]
+        lam = (units[fr] * op[fr] * zr[rows, None] * plan.hours[fr]) * _window(plan, rows)
+        lss = lss_base[rows] * a_ss[fr]
+        m, backlogs = _row_pipelines(plan, cut, clocks, cid, rows, lam, lss)
+        local = np.searchsorted(gs, group_of[rows])
+        m_g = _group_sum(local, len(gs), m)
+        z = plan.quantity[rep[gs]]
+        bo, log_up = _group_outputs(m_g, stock[gs], units, fleet_g[gs], z, bounds)
+        held: dict[int, list[Backlog]] = {}
+        for i, q in backlogs:
+            held.setdefault(int(local[i]), []).append(q)
+        for g, qs in held.items():
+            n = units[fleet_g[gs[g]]]
+            bo[g], up = direct_outputs(m_g[g], qs, stock[gs[g]], n, int(z[g]))
+            log_up[g] = availability_log(up)
+        return bo, log_up
+
+    log_a, bo = np.zeros((1, nf, T)), np.zeros((1, nf, T))
+    fixed = np.flatnonzero(~basis_g)
+    rows_per = np.bincount(group_of, minlength=G)
+    ones = np.ones((nf, T))
+    for chunk in _chunks(fixed, rows_per, T):
+        b, lu = evaluate(chunk, ones)
+        group_add(bo, fleet_g[chunk], b[None])
+        group_add(log_a, fleet_g[chunk], lu[None])
+    stepped = np.flatnonzero(basis_g)
+    if len(stepped):
+        log_s, bo_s = _available_basis(evaluate, stepped, fleet_g, log_a[0], a_ss, nf, T)
+        log_a[0] += log_s
+        bo[0] += bo_s
+    return np.exp(log_a[0]), bo[0]
+
+
+def _available_basis(
+    evaluate: Evaluate, groups: I64, fleet_g: I64, log_fixed: F64, a_ss: F64, nf: int, T: int
+) -> tuple[F64, F64]:
+    """Log share up and backorders ``[F, T]`` of the 'available'-basis groups, by passes
+    over the whole trajectory until it no longer changes."""
+    op = np.repeat(a_ss[:, None], T, axis=1)
+    prev = np.full((nf, T), np.inf)
+    log_s, bo_s = np.zeros((nf, T)), np.zeros((nf, T))
+    for _ in range(T + 1):
+        b, lu = evaluate(groups, op)
+        log_s, bo_s = np.zeros((1, nf, T)), np.zeros((1, nf, T))
+        group_add(bo_s, fleet_g[groups], b[None])
+        group_add(log_s, fleet_g[groups], lu[None])
+        a = np.exp(log_s[0] + log_fixed)
+        done = bool(np.abs(a - prev).max() <= TOL)
+        prev = a
+        op = np.where(np.isin(np.arange(nf), fleet_g[groups])[:, None], a, 1.0)
+        if done:
+            break
+    return log_s[0], bo_s[0]
+
+
+def _chunks(groups: I64, rows_per: I64, T: int) -> list[I64]:
+    """Groups in chunks of at most about :data:`CHUNK_CELLS` row-days."""
+    out: list[I64] = []
+    step = max(1, CHUNK_CELLS // T)
+    lo, size = 0, 0
+    for i, g in enumerate(groups):
+        size += int(rows_per[g])
+        if size >= step:
+            out.append(groups[lo : i + 1])
+            lo, size = i + 1, 0
+    if lo < len(groups):
+        out.append(groups[lo:])
+    return out
