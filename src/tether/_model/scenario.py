@@ -20,6 +20,7 @@ from tether._model.fields import (
     _Entry,
     _Strict,
 )
+from tether._model.industry import IndustryNetwork
 
 
 class UniformDuration(_Strict):
@@ -139,6 +140,7 @@ class Document(_Strict):
     systems: list[SystemType] = Field(default_factory=list)
     forces: list[Force] = Field(default_factory=list)
     scenarios: list[Scenario] = Field(default_factory=list)
+    industry: list[IndustryNetwork] = Field(default_factory=list)
 
     _source: Any = PrivateAttr(default=None)
     _file: str = PrivateAttr(default="<memory>")
@@ -203,4 +205,5 @@ SECTIONS: dict[str, type[_Entry]] = {
     "systems": SystemType,
     "forces": Force,
     "scenarios": Scenario,
+    "industry": IndustryNetwork,
 }
