@@ -271,7 +271,13 @@ class IndustryRow:
 
 @dataclass(frozen=True, slots=True)
 class Industry:
-    """Ranked disruptions of one network: rows by value lost, then by shortest TTS."""
+    """Ranked disruptions of one network: rows by value lost, then by shortest TTS.
+
+    ``sustained`` names the products whose lines cannot meet their demand even without a
+    disruption, with the share they meet: time-to-survive is measured against what the
+    undisrupted network sustains (each product's demand times that share), and the
+    ``baseline_*`` losses are the undisrupted network's shortfall over the TTR.
+    """
 
     network: str
     by: str
@@ -280,6 +286,7 @@ class Industry:
     baseline_tts: float | None
     baseline_units_lost: float
     baseline_value_lost: float
+    sustained: dict[str, float] = field(default_factory=dict)
     rows: tuple[IndustryRow, ...] = field(default=())
 
     def to_dict(self) -> dict[str, Any]:
@@ -292,6 +299,7 @@ class Industry:
                 "time_to_survive": self.baseline_tts,
                 "units_lost": self.baseline_units_lost,
                 "value_lost": self.baseline_value_lost,
+                "sustained": dict(self.sustained),
             },
             "rows": [r.to_dict() for r in self.rows],
         }
@@ -301,6 +309,19 @@ def _disruption(net: Compiled, sites: frozenset[str]) -> Disruption:
     idx = np.array([i for i, s in enumerate(net.sites) if s in sites], dtype=np.int64)
     lines = np.flatnonzero(np.isin(net.line_site, idx)).astype(np.int64)
     return Disruption(lines=lines, sites=idx)
+
+
+def sustained(net: Compiled) -> F64:
+    """Each product's fill rate without disruption: the share of its demand per day the
+    lines sustain (stock aside), components shared among their users in proportion."""
+    n_p = len(net.products)
+    bom = [[(int(q), float(v)) for q, v in zip(r.indices, r.data, strict=True)] for r in net.bom]
+    order = topological([[q for q, _ in b] for b in bom])
+    capacity = np.asarray(
+        np.bincount(net.line_product, weights=net.rate, minlength=n_p), dtype=np.float64
+    )
+    fill: F64 = fill_rates(capacity, requirements(net.demand, bom, order), bom, order)[0]
+    return fill
 
 
 def _clean(x: float, scale: float) -> float:
@@ -330,7 +351,8 @@ def industry(
     targets = _targets(doc, net, by)
     cuts: list[Disruption | None] = [None, *(_disruption(arrays, s) for _, s in targets)]
     horizon = float(net.horizon_days)
-    tts = solve_tts(arrays, cuts, horizon)
+    fill = sustained(arrays)
+    tts = solve_tts(arrays, cuts, horizon, demand=arrays.demand * fill)
     value, units = solve_ttr(arrays, cuts, float(ttr_days))
     scale_v = float(np.max(value)) if len(value) else 1.0
     scale_u = float(np.max(units)) if len(units) else 1.0
@@ -367,6 +389,11 @@ def industry(
         baseline_tts=days(float(tts[0])),
         baseline_units_lost=float(units[0]),
         baseline_value_lost=float(value[0]),
+        sustained={
+            p: round(float(f), 6)
+            for p, f, d in zip(arrays.products, fill, arrays.demand, strict=True)
+            if d > 0 and f < 1 - 1e-9
+        },
         rows=tuple(rows),
     )
 

@@ -36,7 +36,8 @@ def _water_fill(supply: F64, demand: F64, weight: F64, alloc: F64) -> F64:
         total = w.sum(axis=1)
         if not np.any((total > 0) & (remaining > 0)):
             break
-        give = np.where(total > 0, remaining / np.where(total > 0, total, 1.0), 0.0)[:, None] * w
+        share = w / np.where(total > 0, total, 1.0)[:, None]
+        give = remaining[:, None] * share
         room = np.maximum(demand - alloc, 0.0)
         capped = active & (give >= room)
         rows = capped.any(axis=1)

@@ -148,7 +148,14 @@ class BatchedLP:
     the days demand is met, up to ``horizon``).
     """
 
-    def __init__(self, net: Compiled, kind: str, tau: float = 0.0, horizon: float = 0.0) -> None:
+    def __init__(
+        self,
+        net: Compiled,
+        kind: str,
+        tau: float = 0.0,
+        horizon: float = 0.0,
+        demand: F64 | None = None,
+    ) -> None:
         highspy = _highs()
         self.highspy = highspy
         self.net = net
@@ -172,7 +179,8 @@ class BatchedLP:
             cap = sp.hstack(
                 [sp.identity(n_l, format="csc"), sp.csc_matrix(-net.rate.reshape(-1, 1))]
             )
-            top = sp.hstack([balance, sp.csc_matrix(-net.demand.reshape(-1, 1))])
+            rate = net.demand if demand is None else demand
+            top = sp.hstack([balance, sp.csc_matrix(-rate.reshape(-1, 1))])
             a = sp.vstack([top, cap], format="csc")
             self.col_upper = np.concatenate([np.full(n_l, inf), [float(horizon)]])
             cost = np.concatenate([np.zeros(n_l), [1.0]])
@@ -242,7 +250,10 @@ def solve_ttr(net: Compiled, cuts: Sequence[Disruption | None], tau: float) -> t
     return value, units
 
 
-def solve_tts(net: Compiled, cuts: Sequence[Disruption | None], horizon: float) -> F64:
-    """Time-to-survive in days (at most ``horizon``) for each cut."""
-    lp = BatchedLP(net, "tts", horizon=horizon)
+def solve_tts(
+    net: Compiled, cuts: Sequence[Disruption | None], horizon: float, demand: F64 | None = None
+) -> F64:
+    """Time-to-survive in days (at most ``horizon``) for each cut, meeting ``demand`` per
+    day (default: the network's)."""
+    lp = BatchedLP(net, "tts", horizon=horizon, demand=demand)
     return np.array([lp.solve(cut)[0] for cut in cuts], dtype=np.float64)
