@@ -252,3 +252,41 @@ def test_command_needs_a_network_name_when_ambiguous(tmp_path: Path) -> None:
     assert res.exit_code == 2 and "name the industry network" in res.output
     res = runner.invoke(app, ["industry", str(path), "--no-builtin", "-n", "single"])
     assert res.exit_code == 0 and "sa" in res.stdout
+
+
+# -- the catalogue's network from the public record ------------------------------------
+@pytest.fixture(scope="module")
+def europe() -> tether.Document:
+    return tether.load_text("{}\n", "<catalogue>")
+
+
+def test_catalogue_network_reflects_the_record(europe: tether.Document) -> None:
+    net = network_of(europe, "europe-munitions")
+    sites = {s.name: s for s in net.sites}
+    assert sites["lockheed-camden-pac3"].makes["pac-3-mse"].capacity_on(0) == 620
+    assert sites["lockheed-camden-pac3"].makes["pac-3-mse"].capacity_on(1461) == 2000
+    assert sites["unterluess"].makes["shell-155mm"].capacity_on(730) == 350_000
+    by_j = rows(industry(europe, "europe-munitions", by="jurisdiction", ttr_days=90))
+    # US design authority reaches the GEM-T line in Germany
+    assert "comlog-schrobenhausen" in by_j["US"].stops
+    # Germany stops the Korean licence-built K9 engine line as well as its own plants
+    assert {"hanwha-k9-engine-line", "unterluess", "mtu-friedrichshafen"} <= set(by_j["DE"].stops)
+    # Italy's booster stops Aster once the French stock of boosters runs out
+    assert by_j["IT"].stops == ("avio-colleferro",)
+    assert by_j["IT"].time_to_survive is not None and by_j["IT"].units_lost > 0
+    ranked = [r.target for r in industry(europe, by="jurisdiction").rows]
+    assert ranked[0] == "US"
+
+
+def test_catalogue_pac3_goes_to_the_us_first_when_the_seeker_line_stops(
+    europe: tether.Document,
+) -> None:
+    from tether._analysis.industry import line_output
+
+    cut = tether.Cutoff(supplier="boeing-seeker", start_day=10)
+    out = line_output(europe, "europe-munitions", [cut], days=[0, 10])
+    # day 0: the lines make 620 + 30 a year (seekers 900 for 760 + 200 wanted: enough);
+    # the US takes its 500 first, the 150 left go pro rata to DE 100, PL 100, JP 60
+    assert out.of("pac-3-mse", "US")[0] == pytest.approx(500 / 365)
+    assert out.of("pac-3-mse", "DE")[0] == pytest.approx(150 * 100 / 260 / 365)
+    assert out.of("pac-3-mse", "US")[1] == 0.0 and out.of("pac-3-mse", "DE")[1] == 0.0

@@ -56,6 +56,12 @@ def table(ranked: Industry, top: int) -> Table:
         f"a time-to-recover of {ranked.ttr_days:g} days, beyond the undisrupted network's "
         f"loss ({ranked.baseline_value_lost:,.0f}). REI = value lost / largest value lost."
     )
+    if ranked.sustained:
+        short = ", ".join(f"{p} {100 * f:.0f}%" for p, f in ranked.sustained.items())
+        caption += (
+            f" Short even undisrupted (share of demand the lines sustain, which TTS is "
+            f"measured against): {short}."
+        )
     t = Table(
         title=f"Industry {ranked.network}: one disruption per {ranked.by}",
         caption=caption,
