@@ -16,6 +16,7 @@ import typing as _typing
 
 if _typing.TYPE_CHECKING:
     from tether._analysis.exposure import Exposure, ExposureRow, exposure
+    from tether._analysis.optimise import Optimisation, PortfolioPoint, optimise
     from tether._analysis.industry import Industry, IndustryRow, industry
     from tether._analysis.spares import SparesCurve, SparesOptimum, spares_curve
     from tether._api import simulate
@@ -66,7 +67,9 @@ _WHERE: dict[str, str] = {
     "InputError": "tether._errors",
     "Jurisdiction": "tether._model",
     "MetricResult": "tether._engine.metric",
+    "Optimisation": "tether._analysis.optimise",
     "Part": "tether._model",
+    "PortfolioPoint": "tether._analysis.optimise",
     "Result": "tether._result",
     "Scenario": "tether._model",
     "SolverError": "tether._errors",
@@ -82,6 +85,7 @@ _WHERE: dict[str, str] = {
     "load": "tether._loader",
     "load_text": "tether._loader",
     "metric": "tether._engine.metric",
+    "optimise": "tether._analysis.optimise",
     "schema": "tether._schema",
     "simulate": "tether._api",
     "spares_curve": "tether._analysis.spares",
@@ -105,7 +109,9 @@ __all__ = [
     "InputError",
     "Jurisdiction",
     "MetricResult",
+    "Optimisation",
     "Part",
+    "PortfolioPoint",
     "Result",
     "Scenario",
     "SolverError",
@@ -122,6 +128,7 @@ __all__ = [
     "load",
     "load_text",
     "metric",
+    "optimise",
     "schema",
     "simulate",
     "spares_curve",

@@ -248,18 +248,29 @@ def _build(
     budget: float,
     objective: Objective,
     minimum: dict[int, float],
+    at_least: float | None = None,
 ) -> tuple[_Model, list[int], list[list[int]], int | None]:
+    """The MILP. With ``at_least``, the cheapest portfolio whose objective is at least
+    that (the second, tie-breaking pass) instead of the best one."""
     m = _Model()
     index = problem.index
     nsc = len(problem.weights)
-    ys = [m.var(0.0) for _ in problem.choices]
-    z = m.var(-1.0, -math.inf, math.inf, integer=False) if objective == "worst" else None
+    cheapest = at_least is not None
+    ys = [m.var(c.cost if cheapest else 0.0) for c in problem.choices]
+    z = None
+    if objective == "worst":
+        lo = at_least if at_least is not None else -math.inf
+        z = m.var(0.0 if cheapest else -1.0, lo, math.inf, integer=False)
     xs: list[list[int]] = []
     per_scenario: list[tuple[list[int], list[float]]] = [([], []) for _ in range(nsc)]
+    expected_row: tuple[list[int], list[float]] = ([], [])
     for b in blocks:
         obj = _objective_rows(problem, b)  # [J, S]
         if objective == "expected":
-            ids = [m.var(-float(obj[j] @ problem.weights)) for j in range(len(b.subsets))]
+            gain = [float(obj[j] @ problem.weights) for j in range(len(b.subsets))]
+            ids = [m.var(0.0 if cheapest else -g) for g in gain]
+            expected_row[0].extend(ids)
+            expected_row[1].extend(gain)
         else:
             ids = [m.var(0.0) for _ in b.subsets]
             for s in range(nsc):
@@ -282,6 +293,9 @@ def _build(
         for s in range(nsc):
             idx, val = per_scenario[s]
             m.row([z, *idx], [1.0, *val], -math.inf, float(const[s]))
+    if at_least is not None and objective == "expected":
+        shift = float(_constant_values(problem) @ problem.weights)
+        m.row(expected_row[0], expected_row[1], at_least - shift, math.inf)
     for row in _minimum_rows(problem, blocks, minimum, xs):
         m.row(*row)
     return m, ys, xs, z
@@ -369,12 +383,14 @@ def solve(
     if status != highspy.HighsModelStatus.kOptimal and not _has_solution(h):
         raise SolverError("HiGHS found no portfolio", _status(h))
     col = np.asarray(h.getSolution().col_value)
-    chosen = tuple(o for o in range(len(problem.choices)) if col[ys[o]] > 0.5)
     values = _scenario_values(problem, problem.blocks, xs, col)
     best = float(values @ problem.weights) if objective == "expected" else float(values.min())
     info = h.getInfo()
     shift = float(_constant_values(problem) @ problem.weights) if objective == "expected" else 0.0
     bound = max(-float(info.mip_dual_bound) + shift, best)
+    col = _cheapest(problem, budget, objective, minimum, best, col, time_limit)
+    values = _scenario_values(problem, problem.blocks, xs, col)
+    chosen = tuple(o for o in range(len(problem.choices)) if col[ys[o]] > 0.5)
     return Solution(
         budget=float(budget),
         chosen=chosen,
@@ -386,6 +402,34 @@ def solve(
         values=tuple(float(v) for v in values),
         exact=all(b.exact for b in problem.blocks),
     )
+
+
+def _cheapest(
+    problem: Problem,
+    budget: float,
+    objective: Objective,
+    minimum: dict[int, float],
+    best: float,
+    col: F64,
+    time_limit: float | None,
+) -> F64:
+    """Among portfolios as good as ``best`` (to a relative 1e-9), the cheapest: an option
+    that adds nothing is never listed. Keeps ``col`` if the second pass fails."""
+    floor = best - 1e-9 * max(1.0, abs(best))
+    m, _, xs, z = _build(problem, problem.blocks, budget, objective, minimum, at_least=floor)
+    start = list(col)
+    if z is not None:
+        start[z] = max(start[z], floor)
+    try:
+        h = _run(m, start, time_limit)
+    except Exception:  # pragma: no cover - the first pass's answer stands
+        return col
+    if not _has_solution(h):
+        return col
+    new = np.asarray(h.getSolution().col_value)
+    values = _scenario_values(problem, problem.blocks, xs, new)
+    got = float(values @ problem.weights) if objective == "expected" else float(values.min())
+    return new if got >= floor else col
 
 
 def _gap(best: float, bound: float) -> float:
@@ -554,6 +598,10 @@ def solve_curve(
     out: list[Solution] = []
     start: tuple[int, ...] | None = None
     order = sorted(set(float(b) for b in budgets))
+    if minimum:  # a minimum no choice meets fails at any budget: say where, once
+        _minimum_rows(
+            problem, problem.blocks, minimum, [[0] * len(b.subsets) for b in problem.blocks]
+        )
     for i, b in enumerate(order):
         try:
             sol = solve(problem, b, objective, minimum, start=start, time_limit=time_limit)

@@ -27,6 +27,7 @@ from tether._cli.common import (
     write_json,
 )
 from tether._cli.industry import register as register_industry
+from tether._cli.optimise import register as register_optimise
 from tether._cli.run import EXAMPLES as RUN_EXAMPLES
 from tether._cli.run import run
 from tether._errors import InputError, TetherError
@@ -45,6 +46,7 @@ app = typer.Typer(
 
 app.command(epilog=RUN_EXAMPLES)(run)
 register_industry(app)
+register_optimise(app)
 
 
 class ByName(enum.StrEnum):
