@@ -179,13 +179,17 @@ def stack_fleets(plans: Sequence[Plan], names: Sequence[str] | None = None) -> P
     first = plans[0]
     _check_known(first)
     suppliers = tuple(dict.fromkeys(s for p in plans for s in p.suppliers))
-    plans = [with_suppliers(p, suppliers) for p in plans]
-    first = plans[0]
-    for p in plans[1:]:
-        if p.horizon != first.horizon:
-            raise ValueError("stacked plans must share the horizon")
-        if p.batch != first.batch or not np.array_equal(p.cut, first.cut):
+    moved = [with_suppliers(p, suppliers) for p in plans]
+    cut = np.logical_or.reduce([p.cut for p in moved])
+    stop = np.logical_or.reduce([p.co_stop for p in moved])
+    for p, m in zip(plans, moved, strict=True):
+        if p.horizon != first.horizon or p.batch != first.batch:
+            raise ValueError("stacked plans must share the horizon and the batch")
+        own = [suppliers.index(n) for n in p.suppliers]
+        if not np.array_equal(m.cut[:, own], cut[:, own]) or len(p.co_start) != len(first.co_start):
             raise ValueError("stacked plans must share the batch and its cut masks")
+    plans = [replace(m, cut=cut, co_stop=stop) for m in moved]
+    first = plans[0]
     offsets = {axis: 0 for axis in _SIZE_OF}
     parts: dict[str, list[Any]] = {name: [] for name in FIELD_AXES}
     for p in plans:
