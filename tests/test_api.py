@@ -28,6 +28,7 @@ EXPECTED = {
     "SolverError",
     "SparesCurve",
     "SparesOptimum",
+    "Stockpile",
     "Summary",
     "Supplier",
     "SystemType",
@@ -43,6 +44,7 @@ EXPECTED = {
     "schema",
     "simulate",
     "spares_curve",
+    "stockpile",
     "stopped_suppliers",
     "summarise",
 }

@@ -19,6 +19,7 @@ if _typing.TYPE_CHECKING:
     from tether._analysis.optimise import Optimisation, PortfolioPoint, optimise
     from tether._analysis.industry import Industry, IndustryRow, industry
     from tether._analysis.spares import SparesCurve, SparesOptimum, spares_curve
+    from tether._analysis.stockpile import Stockpile, stockpile
     from tether._api import simulate
     from tether._engine.metric import MetricResult, metric
     from tether._engine.poisson import ebo
@@ -75,6 +76,7 @@ _WHERE: dict[str, str] = {
     "SolverError": "tether._errors",
     "SparesCurve": "tether._analysis.spares",
     "SparesOptimum": "tether._analysis.spares",
+    "Stockpile": "tether._analysis.stockpile",
     "Summary": "tether._metrics",
     "Supplier": "tether._model",
     "SystemType": "tether._model",
@@ -89,6 +91,7 @@ _WHERE: dict[str, str] = {
     "schema": "tether._schema",
     "simulate": "tether._api",
     "spares_curve": "tether._analysis.spares",
+    "stockpile": "tether._analysis.stockpile",
     "stopped_suppliers": "tether._plan",
     "summarise": "tether._metrics",
 }
@@ -117,6 +120,7 @@ __all__ = [
     "SolverError",
     "SparesCurve",
     "SparesOptimum",
+    "Stockpile",
     "Summary",
     "Supplier",
     "SystemType",
@@ -132,6 +136,7 @@ __all__ = [
     "schema",
     "simulate",
     "spares_curve",
+    "stockpile",
     "stopped_suppliers",
     "summarise",
 ]

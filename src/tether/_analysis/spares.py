@@ -27,7 +27,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from itertools import pairwise
 from typing import Any, Literal
 
 import numpy as np
@@ -226,25 +225,23 @@ def _hull(values: F64, lo: int, hi: int) -> list[int]:
 def _segments(value: F64, start: I64, top: I64, cost: F64) -> tuple[I64, I64, I64, F64, F64]:
     """Hull segments of every part: part, from level, to level, gain, cost, in greedy order
     (decreasing gain per unit cost; zero-cost gains first; ties by part, then level)."""
-    P = value.shape[0]
-    parts: list[int] = []
-    lo_l: list[int] = []
-    hi_l: list[int] = []
-    inc = np.diff(value, axis=1)
-    for p in range(P):
-        a, b = int(start[p]), int(top[p])
-        if b <= a:
-            continue
-        d = inc[p, a:b]
-        concave = np.all(d[1:] <= d[:-1] + 1e-15)  # then one segment per unit
-        levels = list(range(a, b + 1)) if concave else _hull(value[p], a, b)
-        for x, y in pairwise(levels):
-            parts.append(p)
-            lo_l.append(x)
-            hi_l.append(y)
-    part = np.asarray(parts, dtype=np.int64)
-    lo = np.asarray(lo_l, dtype=np.int64)
-    hi = np.asarray(hi_l, dtype=np.int64)
+    L = value.shape[1]
+    inc = np.diff(value, axis=1)  # [P, L - 1]
+    lvl = np.arange(L - 1)[None, :]
+    inside = (lvl >= start[:, None]) & (lvl < top[:, None])  # increments start..top-1
+    rise = np.zeros_like(inside)
+    rise[:, 1:] = inside[:, 1:] & inside[:, :-1] & (inc[:, 1:] > inc[:, :-1] + 1e-15)
+    bent: NDArray[np.bool_] = np.asarray(rise.any(axis=1))  # not concave: take its hull
+    rows, cols = np.nonzero(inside & ~bent[:, None])
+    parts_l, lo_l, hi_l = [rows], [cols], [cols + 1]
+    for p in np.flatnonzero(bent):
+        levels = np.asarray(_hull(value[p], int(start[p]), int(top[p])), dtype=np.int64)
+        parts_l.append(np.full(len(levels) - 1, p))
+        lo_l.append(levels[:-1])
+        hi_l.append(levels[1:])
+    part = np.concatenate(parts_l).astype(np.int64)
+    lo = np.concatenate(lo_l).astype(np.int64)
+    hi = np.concatenate(hi_l).astype(np.int64)
     gain = value[part, hi] - value[part, lo]
     seg_cost = cost[part] * (hi - lo)
     scale = max(1.0, float(np.abs(value).max(initial=0.0)))
@@ -283,9 +280,11 @@ def _values(
 ) -> F64:
     """Objective per item and level from its rows: ``-`` mean backorders, or the
     value-weighted mean ``log`` availability."""
-    per_row = (
+    per_row: F64 = np.asarray(
         -back.mean(axis=2) if objective == "backorders" else share[:, None] * logup.mean(axis=2)
     )
+    if len(items_rows) == n_items and np.array_equal(items_rows, np.arange(n_items)):
+        return per_row
     out = np.zeros((n_items, per_row.shape[1]))
     np.add.at(out, items_rows, per_row)
     return out
@@ -431,7 +430,6 @@ def _pipelines(
         return plan, part_pipelines(plan, 0)[:, :1], (("steady-state", 0),)
     columns: list[F64] = []
     points: list[tuple[str, int]] = []
-    plan = compile_scenario(doc, scenarios[0])
     for sc in scenarios:
         plan = compile_scenario(doc, sc)
         m = part_pipelines(plan, 1)
