@@ -1,11 +1,22 @@
 """Analytic engine throughput in part-days per second, against bare scipy.special.pdtr.
 
-The floor of any exact Poisson evaluation is one special-function call per (part, day)
-cell; this benchmark times the whole engine (pipelines with paused clocks, backorders,
-availability, factors) on a force of 10,000 parts over 365 days under a cutoff, and
-``scipy.special.pdtr`` over the same number of cells, in the same run.
+The floor of any exact Poisson evaluation done cell by cell is one special-function call
+per (part row, day) cell. This benchmark times, in the same run and process:
 
-Run: python benchmarks/analytic.py [--parts 10000] [--days 365] [--repeat 3]
+- ``run_analytic``: the whole engine (pipelines with paused clocks, backorders,
+  availability, factors) on a force of 10,000 part rows over 365 days under one cutoff
+  (the plan's one batch member), with and without evaluating only what changes
+  (``tether._engine.analytic.REUSE``);
+- ``simulate``: the public call (baseline and scenario, the result dataset built);
+- ``scipy.special.pdtr(s, m)`` on the engine's own cells: ``m`` the pipeline mean of every
+  (part row, day) of the members timed, ``s`` the row's spares (captured from the engine,
+  not invented);
+- the same three on every scenario of the shipped examples (``examples/*.yaml``).
+
+Rates are part-days per second (for ``simulate``: baseline and scenario cells). Prints
+``ratio NAME: VALUE`` lines: engine rate over the pdtr rate on the same cells.
+
+Run: python -m benchmarks.analytic [--parts 10000] [--days 365] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -13,15 +24,21 @@ from __future__ import annotations
 import argparse
 import platform
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from scipy import special
 
+import tether
+import tether._engine.analytic as analytic
 from tether import Cutoff, Document
 from tether._allocator import tune_allocator
-from tether._engine.analytic import run_analytic
-from tether._plan import compile_plan
+from tether._engine.analytic import part_pipelines, run_analytic
+from tether._engine.arrays import Plan
+from tether._plan import compile_plan, compile_scenario
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
 def synthetic_force(parts: int, days: int, seed: int = 7) -> tuple[Document, Any]:
@@ -113,6 +130,38 @@ def best_of(repeat: int, fn: Any) -> float:
     return min(times)
 
 
+def engine_cells(plan: Plan) -> tuple[Any, Any]:
+    """The (spares, pipeline mean) of every (part row, day) cell of every member of
+    ``plan``, as the engine computes them (flat arrays)."""
+    k, m = [], []
+    for b in range(len(plan.batch)):
+        mb = part_pipelines(plan, b)
+        m.append(mb.ravel())
+        k.append(np.repeat(plan.spares.astype(np.float64), mb.shape[1]))
+    return np.concatenate(k), np.concatenate(m)
+
+
+def timed(repeat: int, plan: Plan, doc: Document | None, scenario: str | None) -> dict[str, float]:
+    """Seconds: run_analytic (fast and straightforward), simulate, pdtr on the cells."""
+    out = {}
+    out["engine"] = best_of(repeat, lambda: run_analytic(plan))
+    analytic.REUSE = False
+    try:
+        out["straightforward"] = best_of(repeat, lambda: run_analytic(plan))
+    finally:
+        analytic.REUSE = True
+    k, m = engine_cells(plan)
+    out["pdtr"] = best_of(repeat, lambda: special.pdtr(k, m))
+    out["cells"] = float(len(m))
+    if doc is not None:
+        out["simulate"] = best_of(repeat, lambda: tether.simulate(doc, scenario))
+        base = compile_scenario(doc, doc.scenario(scenario))
+        kb, mb = engine_cells(base)
+        out["pdtr_both"] = best_of(repeat, lambda: special.pdtr(kb, mb))
+        out["cells_both"] = float(len(mb))
+    return out
+
+
 def main() -> None:
     tune_allocator()  # as the tether command does; both sides run in this process
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -121,25 +170,36 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
 
-    _, plan = synthetic_force(args.parts, args.days)
-    cells = len(plan.part_labels) * (plan.horizon + 1)
-
-    t_engine = best_of(args.repeat, lambda: run_analytic(plan))
-
-    rng = np.random.default_rng(1)
-    k = rng.integers(0, 8, cells).astype(np.float64)
-    m = rng.uniform(0.0, 6.0, cells)
-    t_pdtr = best_of(args.repeat, lambda: special.pdtr(k, m))
-
-    rate_engine = cells / t_engine
-    rate_pdtr = cells / t_pdtr
     machine = f"{platform.machine()} {platform.processor() or ''}".strip()
     print(f"machine: {machine}, python {platform.python_version()}")
+    doc, plan = synthetic_force(args.parts, args.days)
+    r = timed(args.repeat, plan, doc, "us-180")
     n_parts = len(plan.part_labels)
-    print(f"cells (part-days): {cells:,} ({n_parts:,} parts x {plan.horizon + 1} days)")
-    print(f"tether analytic engine: {t_engine:.3f} s  {rate_engine:,.0f} part-days/s")
-    print(f"bare scipy.special.pdtr: {t_pdtr:.3f} s  {rate_pdtr:,.0f} cells/s")
-    print(f"ratio analytic-vs-pdtr: {rate_engine / rate_pdtr:.2f}")
+    cells = r["cells"]
+    print(f"benchmark force: {cells:,.0f} part-days ({n_parts:,} rows x {plan.horizon + 1} days)")
+    print(f"  run_analytic: {r['engine']:.3f} s  {cells / r['engine']:,.0f} part-days/s")
+    print(f"  run_analytic, every cell: {r['straightforward']:.3f} s")
+    print(f"  pdtr on its cells: {r['pdtr']:.3f} s  {cells / r['pdtr']:,.0f} cells/s")
+    print(f"  simulate (baseline + scenario, dataset): {r['simulate']:.3f} s")
+    print(f"  pdtr on baseline + scenario cells: {r['pdtr_both']:.3f} s")
+    print(f"ratio analytic-vs-pdtr: {r['pdtr'] / r['engine']:.2f}")
+    print(f"ratio analytic-every-cell-vs-pdtr: {r['pdtr'] / r['straightforward']:.2f}")
+    print(f"ratio simulate-vs-pdtr: {r['pdtr_both'] / r['simulate']:.2f}")
+
+    tot: dict[str, float] = {}
+    for path in sorted(EXAMPLES.glob("*.yaml")):
+        ex = tether.load(path)
+        for sc in ex.scenarios:
+            p = compile_scenario(ex, sc)
+            for key, val in timed(args.repeat, p, ex, sc.name).items():
+                tot[key] = tot.get(key, 0.0) + val
+    print(
+        f"examples (every scenario, summed): {tot['cells']:,.0f} part-days; run_analytic "
+        f"{tot['engine']:.3f} s, every cell {tot['straightforward']:.3f} s, pdtr "
+        f"{tot['pdtr']:.4f} s; simulate {tot['simulate']:.3f} s, pdtr {tot['pdtr_both']:.4f} s"
+    )
+    print(f"ratio examples-analytic-vs-pdtr: {tot['pdtr'] / tot['engine']:.3f}")
+    print(f"ratio examples-simulate-vs-pdtr: {tot['pdtr_both'] / tot['simulate']:.3f}")
 
 
 if __name__ == "__main__":

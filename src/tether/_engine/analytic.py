@@ -20,6 +20,7 @@ from tether._engine.groups import group_add, group_mul
 from tether._engine.lengths import cases
 from tether._engine.pipeline import Clock, ReturnIndex, clock, return_index, returned
 from tether._engine.poisson import availability_log, backorders_and_up
+from tether._engine.reuse import changing_days
 from tether._engine.varying import constant_force, parts_varying, units_by_day
 
 __all__ = ["EngineOutput", "part_pipelines", "run_analytic", "steady_state"]
@@ -32,6 +33,10 @@ B8 = NDArray[np.bool_]
 CHUNK_CELLS = 2_000_000
 
 Progress = Callable[[int, int], None]
+
+#: Evaluate each row's steady state once and only the days that differ from it (exact;
+#: ``False`` evaluates every cell, the straightforward path the tests compare with).
+REUSE = True
 
 
 @dataclass(frozen=True, eq=False)
@@ -163,14 +168,54 @@ def _parts_fixed(
     step = max(1, CHUNK_CELLS // T)
     for lo in range(0, len(rows), step):
         chunk = rows[lo : lo + step]
-        lam, lss = _demand(plan, chunk, a_ss)
-        cum = _cumulative(lam)
-        m = _pipeline(plan, chunk, _route_indices(plan, clocks, cid, chunk), cum, lam, lss)
         f = plan.part_fleet[chunk]
-        back, up = backorders_and_up(m, plan.spares[chunk], plan.units[f], plan.quantity[chunk])
+        if REUSE:
+            back, up = _changing_cells(plan, chunk, clocks, cid, a_ss)
+        else:
+            lam, lss = _demand(plan, chunk, a_ss)
+            m = _pipeline(
+                plan, chunk, _route_indices(plan, clocks, cid, chunk), _cumulative(lam), lam, lss
+            )
+            back, up = backorders_and_up(m, plan.spares[chunk], plan.units[f], plan.quantity[chunk])
         _fleet_add(log_a, f, availability_log(up))
         _fleet_add(bo, f, back)
     return log_a, bo
+
+
+def _changing_cells(
+    plan: Plan, chunk: I64, clocks: list[Clock], cid: I64, a_ss: F64
+) -> tuple[F64, F64]:
+    """Backorders and share up ``[n, T]`` of rows ``chunk``, evaluating each row's steady
+    state once and only the days its pipeline differs from it
+    (:func:`tether._engine.reuse.changing_days`)."""
+    T = plan.horizon + 1
+    f = plan.part_fleet[chunk]
+    flat = (plan.hours[f] == plan.hours[f, :1]).all(axis=1)
+    lo, hi = changing_days(clocks, cid[chunk], plan.share[chunk], plan.route_time[chunk], flat, T)
+    s, n, z = plan.spares[chunk], plan.units[f], plan.quantity[chunk]
+    lam_ss = plan.units[f] * a_ss[f] * _per_part_rate(plan)[chunk] * plan.hours[f, 0]
+    steady = np.flatnonzero(flat)
+    back = np.empty((len(chunk), T))
+    up = np.empty((len(chunk), T))
+    if len(steady):
+        m_ss = (lam_ss * _mean_turnaround(plan)[chunk])[steady, None]
+        b0, u0 = backorders_and_up(m_ss, s[steady], n[steady], z[steady])
+        back[steady] = b0
+        up[steady] = u0
+    moving = np.flatnonzero(hi > lo)
+    if len(moving):
+        sub = chunk[moving]
+        lam, lss = _demand(plan, sub, a_ss)
+        m = _pipeline(plan, sub, _route_indices(plan, clocks, cid, sub), _cumulative(lam), lam, lss)
+        width = hi[moving] - lo[moving]
+        row = np.repeat(np.arange(len(moving)), width)
+        day = lo[moving][row] + np.arange(len(row)) - np.repeat(np.cumsum(width) - width, width)
+        bc, uc = backorders_and_up(
+            m[row, day][:, None], s[moving][row], n[moving][row], z[moving][row]
+        )
+        back[moving[row], day] = bc[:, 0]
+        up[moving[row], day] = uc[:, 0]
+    return back, up
 
 
 def _parts_stepped(

@@ -14,7 +14,8 @@ depot of finite capacity; a plan with none of them takes the engine's constant p
 - A group's items out are the sum of its rows' (Poisson, summed means); backorders and
   the share of units up use the group's stock on the day (spares plus stock steps) and
   ``N_f(t) Z`` positions; a group with a backlog takes direct sums over its count's
-  distribution (Poisson plus the backlogs). A fleet with no units has availability 1 (and capability 0).
+  distribution (Poisson plus the backlogs). A fleet with no units has availability 1
+  (and capability 0).
 - Fleets on the 'available' basis: demand on day ``t`` uses availability on day ``t``,
   which depends on demand before ``t`` only; the whole trajectory is found by repeating
   the computation from the previous trajectory (exact on days before the ``k``-th pass)

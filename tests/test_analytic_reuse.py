@@ -1,0 +1,57 @@
+"""Evaluating only what changes gives the straightforward path's numbers (to 1e-12)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from benchmarks.analytic import synthetic_force
+from numpy.testing import assert_allclose
+
+import tether
+import tether._engine.analytic as analytic
+from tether._engine.arrays import Plan
+from tether._engine.pipeline import clock
+from tether._engine.reuse import changing_days
+from tether._plan import compile_scenario
+
+EXAMPLES = sorted(Path(__file__).parent.parent.joinpath("examples").glob("*.yaml"))
+
+
+def both(plan: Plan, monkeypatch: pytest.MonkeyPatch) -> None:
+    fast = analytic.run_analytic(plan)
+    monkeypatch.setattr(analytic, "REUSE", False)
+    slow = analytic.run_analytic(plan)
+    monkeypatch.setattr(analytic, "REUSE", True)
+    for key in ("availability", "backorders", "capability"):
+        a, b = getattr(fast, key), getattr(slow, key)
+        assert_allclose(a, b, rtol=1e-12, atol=1e-12, err_msg=key)
+
+
+def test_reuse_on_the_benchmark_force(monkeypatch: pytest.MonkeyPatch) -> None:
+    _, plan = synthetic_force(400, 150)
+    both(plan, monkeypatch)
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_reuse_on_examples(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    doc = tether.load(path)
+    sc = next(s for s in doc.scenarios if all(c.duration_days is None for c in s.cutoffs))
+    both(compile_scenario(doc, sc), monkeypatch)
+
+
+def test_changing_days_of_a_stopped_route() -> None:
+    """A route stopped on days 10..19: instants 0..10 are steady, and with a 30-day
+    turnaround so is every instant from 50 on (clock reading 10 + 30 = 40 at day 50); a
+    5-day one from 25 on; a row whose demand changes by day is evaluated on every day."""
+    active = np.ones(101, dtype=np.bool_)
+    active[10:20] = False
+    clocks = [clock(np.ones(101, dtype=np.bool_)), clock(active)]
+    cid = np.array([[0, 0, 1], [0, 1, 0], [0, 0, 1]])
+    share = np.array([[0.0, 0.0, 1.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    tau = np.array([[0.0, 0.0, 30.0], [0.0, 5.0, 0.0], [0.0, 0.0, 30.0]])
+    flat = np.array([True, True, False])
+    lo, hi = changing_days(clocks, cid, share, tau, flat, 101)
+    assert list(lo) == [11, 11, 0]
+    assert list(hi) == [50, 25, 101]
