@@ -88,6 +88,11 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
 
 
+def _span(h: dict[str, Any]) -> str:
+    """Delivery years as ``2018`` or ``2018-2021``."""
+    return f"{h['first']}" if h["first"] == h["last"] else f"{h['first']}-{h['last']}"
+
+
 def _q(text: str) -> str:
     """A YAML double-quoted scalar."""
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
@@ -233,7 +238,7 @@ def _force_lines(
         "    fleets:",
     ]
     for i, ((h, m), fname) in enumerate(zip(fleets, names, strict=True)):
-        years = f"{h['first']}-{h['last']}" if h["first"] != h["last"] else f"{h['first']}"
+        years = _span(h)
         gone = f", {h['passed_on']} passed on ({h['to_whom']})" if h["passed_on"] else ""
         lines += [
             f"      # {h['designation']} ({h['description']}) from {h['suppliers']}: "
@@ -250,12 +255,17 @@ def _force_lines(
         ]
         if i in stock:
             lines.append("        munitions:")
+            merged: dict[str, list[dict[str, Any]]] = {}
             for munition, mh in stock[i]:
-                lines.append(
-                    f"          {munition}: {{stock: {mh['net']}}}  # {mh['designation']}: "
-                    f"{mh['delivered']} delivered {mh['first']}-{mh['last']}"
+                merged.setdefault(munition, []).append(mh)
+            for munition, hs in merged.items():
+                notes = "; ".join(
+                    f"{mh['designation']}: {mh['delivered']} delivered {_span(mh)}"
                     + (f", {mh['passed_on']} passed on" if mh["passed_on"] else "")
+                    for mh in hs
                 )
+                total = sum(mh["net"] for mh in hs)
+                lines.append(f"          {munition}: {{stock: {total}}}  # {notes}")
     return lines
 
 
@@ -267,7 +277,7 @@ def _unmatched_lines(unmatched: list[dict[str, Any]]) -> list[str]:
         "#   designation | description | supplier(s) | delivered | net of passed on | years",
     ]
     for h in unmatched:
-        years = f"{h['first']}-{h['last']}" if h["first"] != h["last"] else f"{h['first']}"
+        years = _span(h)
         lines.append(
             f"#   {h['designation']} | {h['description']} | {h['suppliers']} | "
             f"{h['delivered']} | {h['net']} | {years}"
