@@ -451,3 +451,34 @@ def test_draft_force_without_matches_drafts_no_force(imported: Path, tmp_path: P
     res = atlas("draft-force", "African Union**", "--data-dir", str(imported))
     assert res.exit_code == 0
     assert "forces:" not in res.stdout and "no holding matches" in res.output
+
+
+HEADER = "Recipient,Supplier,Year of order, ,Number ordered, ,Weapon designation,Weapon description,Number delivered, ,Year(s) of delivery,status,Comments,SIPRI TIV per unit,SIPRI TIV for total order,SIPRI TIV of delivered weapons"
+
+
+def test_quoted_fields_bom_crlf_and_trailing_commas() -> None:
+    body = (
+        "\ufeffnote\r\n" + HEADER + "\r\n"
+        'Chile,"United States",2018,?,6,,F-16C,"fighter, ground-attack",6,,2019;2020,Second hand,"ex-US; line one\r\nline two, with a comma",10,60,60\r\n'
+        "Peru,France,2001,,2,,Mirage-2000-5,fighter,2,?,2002,New,,20,40,40,,\r\n"
+    )
+    reg = parse_bytes(body.encode("utf-8"), "q.csv")
+    assert len(reg.deals) == 2 and not reg.reported
+    chile, peru = reg.deals
+    assert chile.description == "fighter, ground-attack" and chile.delivery_years == (2019, 2020)
+    assert chile.comments == "ex-US; line one\nline two, with a comma" and chile.line == 3
+    assert peru.tiv_delivered == 40.0 and peru.number_delivered_uncertain
+    assert reg.repaired == [
+        (3, "joined 2 lines broken inside a field"),
+        (5, "dropped 2 empty trailing field(s)"),
+    ]
+
+
+def test_a_non_ascii_digit_is_reported_not_read() -> None:
+    body = (
+        HEADER
+        + "\nChile,Peru,2018,,\u00b2,,X,y,1,,2019,New,,1,1,1\nChile,Peru,2018,,2,,X,y,1,,2019,New,,1,1,1\n"
+    )
+    reg = parse_bytes(body.encode("latin-1"), "d.csv")
+    assert [r[0] for r in reg.reported] == [2] and "not a whole number" in reg.reported[0][2]
+    assert len(reg.deals) == 1

@@ -54,6 +54,8 @@ COLUMNS: tuple[str | None, ...] = (
     "SIPRI TIV of delivered weapons",
 )
 NCOL = len(COLUMNS)
+#: The largest file read (SIPRI's full register is about 4 MB).
+MAX_BYTES = 256_000_000
 #: Lines searched for the header before a file is declared not to be a register.
 HEADER_SEARCH = 60
 #: Free-text columns (designation, description, comments): the only ones a line break may
@@ -108,6 +110,14 @@ class Register:
 def parse_file(path: Path) -> Register:
     """Parse the export at ``path`` (see the module docstring)."""
     try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise _fail(
+                str(path),
+                0,
+                f"{size / 1e6:,.0f} MB is far larger than a trade register "
+                f"(about 4 MB in 2026; at most {MAX_BYTES // 1_000_000} MB is read)",
+            )
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(

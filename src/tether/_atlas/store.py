@@ -194,8 +194,13 @@ def write_store(reg: Register, directory: Path | None = None) -> Path:
             f"cannot create the data directory {path.parent}: {exc.strerror}"
         ) from None
     tables = _tables(reg)
-    fd, tmp_name = tempfile.mkstemp(prefix=".atlas-", suffix=".duckdb.tmp", dir=path.parent)
-    os.close(fd)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=".atlas-", suffix=".duckdb.tmp", dir=path.parent)
+        os.close(fd)
+    except OSError as exc:
+        raise TetherError(
+            f"cannot write in the data directory {path.parent}: {exc.strerror}"
+        ) from None
     tmp = Path(tmp_name)
     tmp.unlink()  # DuckDB creates the file itself
     try:
