@@ -15,6 +15,7 @@ import importlib as _importlib
 import typing as _typing
 
 if _typing.TYPE_CHECKING:
+    from tether._analysis.compare import Comparison, compare
     from tether._analysis.exposure import Exposure, ExposureRow, exposure
     from tether._analysis.optimise import Optimisation, PortfolioPoint, optimise
     from tether._analysis.industry import Industry, IndustryRow, industry
@@ -56,6 +57,7 @@ _WHERE: dict[str, str] = {
     "Area": "tether._model",
     "ArgumentError": "tether._errors",
     "CapacityError": "tether._errors",
+    "Comparison": "tether._analysis.compare",
     "Cutoff": "tether._model",
     "Diagnostic": "tether._errors",
     "Document": "tether._model",
@@ -81,6 +83,7 @@ _WHERE: dict[str, str] = {
     "Supplier": "tether._model",
     "SystemType": "tether._model",
     "TetherError": "tether._errors",
+    "compare": "tether._analysis.compare",
     "ebo": "tether._engine.poisson",
     "exposure": "tether._analysis.exposure",
     "industry": "tether._analysis.industry",
@@ -100,6 +103,7 @@ __all__ = [
     "Area",
     "ArgumentError",
     "CapacityError",
+    "Comparison",
     "Cutoff",
     "Diagnostic",
     "Document",
@@ -126,6 +130,7 @@ __all__ = [
     "SystemType",
     "TetherError",
     "__version__",
+    "compare",
     "ebo",
     "exposure",
     "industry",
