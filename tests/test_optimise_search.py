@@ -209,3 +209,14 @@ def test_local_search_fallback_proves_a_valid_gap() -> None:
     assert sol.bound >= want - 1e-12
     assert not sol.exact
     assert len(grown.blocks[0].subsets) > len(small)
+
+
+def test_nothing_to_choose() -> None:
+    problem, *_ = synthetic(1, 1)
+    from dataclasses import replace
+
+    empty = replace(problem, choices=(), blocks=())
+    sol = solve(empty, 10.0)
+    assert sol.chosen == () and sol.gap == 0.0
+    want = problem.constant.sum(axis=2) @ problem.objective_areas / problem.norm
+    assert sol.objective == pytest.approx(float(want @ problem.weights))

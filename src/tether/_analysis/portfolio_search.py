@@ -380,6 +380,12 @@ def solve(
                 "asked for (raise the budget or lower the minimum)"
             )
         raise SolverError("the portfolio problem has no feasible point", _status(h))
+    if status == highspy.HighsModelStatus.kModelEmpty:  # nothing to choose
+        values = _constant_values(problem)
+        best = float(values @ problem.weights) if objective == "expected" else float(values.min())
+        return Solution(
+            float(budget), (), 0.0, best, best, 0.0, "Optimal", tuple(float(v) for v in values)
+        )
     if status != highspy.HighsModelStatus.kOptimal and not _has_solution(h):
         raise SolverError("HiGHS found no portfolio", _status(h))
     col = np.asarray(h.getSolution().col_value)
