@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,7 @@ import tether._engine.analytic as analytic
 from tether._engine.arrays import Plan
 from tether._engine.pipeline import clock
 from tether._engine.reuse import changing_days
+from tether._engine.varying import plain_rows
 from tether._plan import compile_scenario
 
 EXAMPLES = sorted(Path(__file__).parent.parent.joinpath("examples").glob("*.yaml"))
@@ -55,3 +57,25 @@ def test_changing_days_of_a_stopped_route() -> None:
     lo, hi = changing_days(clocks, cid, share, tau, flat, 101)
     assert list(lo) == [11, 11, 0]
     assert list(hi) == [50, 25, 101]
+
+
+def test_reuse_on_a_force_that_changes_for_a_few_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows the changes leave alone take the constant path; the others the general one."""
+    _, plan = synthetic_force(200, 120)
+    changed = dataclasses.replace(
+        plan,
+        st_row=np.array([3, 17]),
+        st_day=np.array([30, 0]),
+        st_add=np.array([2, 1]),
+        un_fleet=np.array([5]),
+        un_day=np.array([60]),
+        un_add=np.array([4.0]),
+        divert=np.isin(np.arange(len(plan.part_labels)), [40, 41, 42]),
+        route_capacity=np.where(
+            (np.arange(len(plan.part_labels)) == 50)[:, None] & (plan.share > 0), 2.0, np.inf
+        ),
+    )
+    assert plain_rows(changed).sum() < len(plan.part_labels)
+    assert plain_rows(changed).sum() > len(plan.part_labels) // 2
+    assert not plain_rows(changed)[[3, 17, 40, 50]].any()
+    both(changed, monkeypatch)

@@ -21,7 +21,7 @@ from tether._engine.lengths import cases
 from tether._engine.pipeline import Clock, ReturnIndex, clock, return_index, returned
 from tether._engine.poisson import availability_log, backorders_and_up
 from tether._engine.reuse import changing_days
-from tether._engine.varying import constant_force, parts_varying, units_by_day
+from tether._engine.varying import constant_force, parts_varying, plain_rows, units_by_day
 
 __all__ = ["EngineOutput", "part_pipelines", "run_analytic", "steady_state"]
 
@@ -296,12 +296,19 @@ def run_analytic(plan: Plan, progress: Progress | None = None) -> EngineOutput:
 def _parts(plan: Plan, cut: B8, a_ss: F64) -> tuple[F64, F64]:
     """Availability and backorders ``[F, T]`` under one cut mask ``[S, K, T]``."""
     clocks, cid = _clocks(plan, cut)
+    plain = np.ones(len(plan.part_labels), dtype=np.bool_)
     if not constant_force(plan):
-        return parts_varying(plan, cut, clocks, cid, a_ss)
+        if not REUSE:
+            return parts_varying(plan, cut, clocks, cid, a_ss)
+        plain = plain_rows(plan)  # the rows the force's changes leave alone
     stepped = plan.available_basis[plan.part_fleet]
-    fixed_rows = np.flatnonzero(~stepped)
-    step_rows = np.flatnonzero(stepped)
+    fixed_rows = np.flatnonzero(~stepped & plain)
+    step_rows = np.flatnonzero(stepped & plain)
     log_a, bo = _parts_fixed(plan, fixed_rows, clocks, cid, a_ss)
+    if not plain.all():
+        log_v, bo_v = parts_varying(plan, cut, clocks, cid, a_ss, only=~plain)
+        log_a += log_v
+        bo += bo_v
     avail = np.exp(log_a)
     if len(step_rows):
         _, bo_s, avail = _parts_stepped(plan, step_rows, clocks, cid, a_ss, log_a)

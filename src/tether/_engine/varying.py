@@ -37,7 +37,7 @@ from tether._engine.groups import group_add
 from tether._engine.pipeline import Clock, return_index, returned
 from tether._engine.poisson import availability_log, backorders_and_up
 
-__all__ = ["constant_force", "parts_varying", "units_by_day"]
+__all__ = ["constant_force", "parts_varying", "plain_rows", "units_by_day"]
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -193,8 +193,39 @@ def _group_outputs(
     return back, log_up
 
 
-def parts_varying(plan: Plan, cut: B8, clocks: list[Clock], cid: I64, a_ss: F64) -> tuple[F64, F64]:
-    """Availability and backorders ``[F, T]`` under one cut mask ``cut [S, K, T]``."""
+def plain_rows(plan: Plan) -> B8:
+    """Rows the constant path can take: a group of one row used on every day, no divert,
+    no capacity limit, no stock step to it and no unit step to its fleet; on the
+    'available' basis, only if every row of the fleet is plain."""
+    T = plan.horizon + 1
+    P = len(plan.part_labels)
+    group_of, _ = _groups(plan)
+    ok: B8 = np.bincount(group_of, minlength=len(group_of))[group_of] == 1
+    if len(plan.row_from):
+        ok &= (plan.row_from <= 0) & (plan.row_until >= T)
+    if len(plan.divert):
+        ok &= ~plan.divert
+    ok &= np.isinf(plan.route_capacity).all(axis=1)
+    steps = (plan.st_day < T) & (plan.st_add != 0)
+    stepped_groups = np.zeros(P, dtype=np.bool_)
+    stepped_groups[group_of[plan.st_row[steps]]] = True
+    ok &= ~stepped_groups[group_of]
+    moved = np.zeros(len(plan.fleets), dtype=np.bool_)
+    moved[plan.un_fleet[(plan.un_day < T) & (plan.un_add != 0)]] = True
+    ok &= ~moved[plan.part_fleet]
+    basis = plan.available_basis[plan.part_fleet]
+    mixed = np.zeros(len(plan.fleets), dtype=np.bool_)
+    mixed[plan.part_fleet[~ok & basis]] = True
+    ok &= ~mixed[plan.part_fleet]
+    return ok
+
+
+def parts_varying(
+    plan: Plan, cut: B8, clocks: list[Clock], cid: I64, a_ss: F64, only: B8 | None = None
+) -> tuple[F64, F64]:
+    """Availability and backorders ``[F, T]`` under one cut mask ``cut [S, K, T]``; with
+    ``only [P]``, of the groups of those rows alone (as log availability terms and
+    backorders, to be added to the others')."""
     nf, T = len(plan.fleets), plan.horizon + 1
     group_of, rep = _groups(plan)
     G = len(rep)
@@ -232,18 +263,24 @@ def parts_varying(plan: Plan, cut: B8, clocks: list[Clock], cid: I64, a_ss: F64)
         return bo, log_up
 
     log_a, bo = np.zeros((1, nf, T)), np.zeros((1, nf, T))
-    fixed = np.flatnonzero(~basis_g)
+    chosen = np.ones(G, dtype=np.bool_)
+    if only is not None:
+        chosen[:] = False
+        chosen[group_of[only]] = True
+    fixed = np.flatnonzero(~basis_g & chosen)
     rows_per = np.bincount(group_of, minlength=G)
     ones = np.ones((nf, T))
     for chunk in _chunks(fixed, rows_per, T):
         b, lu = evaluate(chunk, ones)
         group_add(bo, fleet_g[chunk], b[None])
         group_add(log_a, fleet_g[chunk], lu[None])
-    stepped = np.flatnonzero(basis_g)
+    stepped = np.flatnonzero(basis_g & chosen)
     if len(stepped):
         log_s, bo_s = _available_basis(evaluate, stepped, fleet_g, log_a[0], a_ss, nf, T)
         log_a[0] += log_s
         bo[0] += bo_s
+    if only is not None:
+        return log_a[0], bo[0]
     return np.exp(log_a[0]), bo[0]
 
 
