@@ -94,7 +94,7 @@ def disruptions(net: Compiled) -> list[Disruption]:
 
 def batched(net: Compiled, cuts: list[Disruption]) -> np.ndarray:
     lp = BatchedLP(net, "ttr", tau=TAU)
-    return np.array([lp.solve(c)[0] for c in cuts])
+    return np.array([lp.solve(c, values=False)[0] for c in cuts])
 
 
 def afresh(net: Compiled, cut: Disruption) -> float:
@@ -130,7 +130,7 @@ def afresh(net: Compiled, cut: Disruption) -> float:
             expr = expr + short[p]
         h.addConstr(expr >= float(net.demand[p] * TAU - stock[p]))
     h.minimize(sum(float(net.value[p]) * u for p, u in short.items()))
-    return float(h.getInfo().objective_function_value)
+    return float(h.getObjectiveValue())
 
 
 def main() -> None:

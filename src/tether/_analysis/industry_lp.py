@@ -207,15 +207,30 @@ class BatchedLP:
         self.h = h
         self.row_upper = row_upper
         self.n_lines = n_l
+        self.n_products = n_p
+        stock_csr = sp.csr_matrix(net.stock)
+        self.stock_ptr = stock_csr.indptr.astype(np.int64)
+        self.stock_idx = stock_csr.indices.astype(np.int64)
+        self.stock_val = stock_csr.data.astype(np.float64)
 
-    def solve(self, cut: Disruption | None = None) -> tuple[float, F64]:
-        """Objective and column values with ``cut`` applied; bounds restored after."""
+    def _lost(self, sites: I64) -> F64:
+        """Stock held at ``sites``, per product."""
+        ptr, idx, val = self.stock_ptr, self.stock_idx, self.stock_val
+        parts = [np.arange(ptr[s], ptr[s + 1]) for s in sites]
+        at = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        out: F64 = np.bincount(idx[at], weights=val[at], minlength=self.n_products).astype(
+            np.float64
+        )
+        return out
+
+    def solve(self, cut: Disruption | None = None, values: bool = True) -> tuple[float, F64]:
+        """Objective and (if ``values``) column values with ``cut`` applied; the bounds are
+        restored after."""
         h = self.h
-        net = self.net
         lines = np.zeros(0, dtype=np.int32) if cut is None else cut.lines.astype(np.int32)
         rows = np.zeros(0, dtype=np.int32)
         if cut is not None and len(cut.sites):
-            lost = np.asarray(net.stock[cut.sites].sum(axis=0)).ravel()
+            lost = self._lost(cut.sites)
             rows = np.flatnonzero(lost > 0).astype(np.int32)
             if len(rows):
                 lower = self.row_lower[rows] + lost[rows]
@@ -226,8 +241,12 @@ class BatchedLP:
         h.run()
         status = h.getModelStatus()
         ok = status == self.highspy.HighsModelStatus.kOptimal
-        objective = float(h.getInfo().objective_function_value) if ok else 0.0
-        values = np.asarray(h.getSolution().col_value, dtype=np.float64) if ok else np.zeros(0)
+        objective = float(h.getObjectiveValue()) if ok else 0.0
+        cols = (
+            np.asarray(h.getSolution().col_value, dtype=np.float64)
+            if ok and values
+            else np.zeros(0)
+        )
         if len(lines):
             h.changeColsBounds(len(lines), lines, np.zeros(len(lines)), self.col_upper[lines])
         if len(rows):
@@ -236,7 +255,7 @@ class BatchedLP:
             raise SolverError(
                 f"the {self.kind.upper()} programme found no optimum", h.modelStatusToString(status)
             )
-        return objective, values
+        return objective, cols
 
 
 def solve_ttr(net: Compiled, cuts: Sequence[Disruption | None], tau: float) -> tuple[F64, F64]:
