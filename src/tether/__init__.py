@@ -17,8 +17,8 @@ import typing as _typing
 if _typing.TYPE_CHECKING:
     from tether._analysis.compare import Comparison, compare
     from tether._analysis.exposure import Exposure, ExposureRow, exposure
-    from tether._analysis.optimise import Optimisation, PortfolioPoint, optimise
     from tether._analysis.industry import Industry, IndustryRow, industry
+    from tether._analysis.optimise import Optimisation, PortfolioPoint, optimise
     from tether._analysis.spares import SparesCurve, SparesOptimum, spares_curve
     from tether._analysis.stockpile import Stockpile, stockpile
     from tether._api import simulate
