@@ -290,3 +290,8 @@ def test_catalogue_pac3_goes_to_the_us_first_when_the_seeker_line_stops(
     assert out.of("pac-3-mse", "US")[0] == pytest.approx(500 / 365)
     assert out.of("pac-3-mse", "DE")[0] == pytest.approx(150 * 100 / 260 / 365)
     assert out.of("pac-3-mse", "US")[1] == 0.0 and out.of("pac-3-mse", "DE")[1] == 0.0
+
+
+def test_an_empty_network_loses_nothing() -> None:
+    r = industry(tether.load_text("industry: [{name: e}]\n", "e.yaml", builtin=False))
+    assert r.rows == () and r.baseline_tts is None and r.baseline_value_lost == 0.0

@@ -22,7 +22,7 @@ def _args(rule: str, n: int, seed: int) -> dict[str, object]:
     return {"rule": rule, "order": order, "weights": weights}
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(DEMANDS, st.floats(0.0, 5e4, allow_nan=False), RULES, st.integers(0, 2**16))
 def test_allocation_conserves(demand: list[float], output: float, rule: str, seed: int) -> None:
     d = np.array(demand)
@@ -34,7 +34,7 @@ def test_allocation_conserves(demand: list[float], output: float, rule: str, see
     assert got.sum() == pytest.approx(min(output, d.sum()), abs=tol * 10)  # all handed out
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     DEMANDS,
     st.floats(0.0, 5e4, allow_nan=False),

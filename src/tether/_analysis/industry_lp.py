@@ -213,6 +213,13 @@ class BatchedLP:
         self.stock_idx = stock_csr.indices.astype(np.int64)
         self.stock_val = stock_csr.data.astype(np.float64)
 
+    def _restore(self, lines: npt.NDArray[np.int32], rows: npt.NDArray[np.int32]) -> None:
+        h = self.h
+        if len(lines):
+            h.changeColsBounds(len(lines), lines, np.zeros(len(lines)), self.col_upper[lines])
+        if len(rows):
+            h.changeRowsBounds(len(rows), rows, self.row_lower[rows], self.row_upper[rows])
+
     def _lost(self, sites: I64) -> F64:
         """Stock held at ``sites``, per product."""
         ptr, idx, val = self.stock_ptr, self.stock_idx, self.stock_val
@@ -240,17 +247,18 @@ class BatchedLP:
             h.changeColsBounds(len(lines), lines, zero, zero)
         h.run()
         status = h.getModelStatus()
-        ok = status == self.highspy.HighsModelStatus.kOptimal
+        kinds = self.highspy.HighsModelStatus
+        if status == kinds.kModelEmpty:  # nothing made, nothing wanted: nothing lost
+            self._restore(lines, rows)
+            return 0.0, np.zeros(h.getNumCol())
+        ok = status == kinds.kOptimal
         objective = float(h.getObjectiveValue()) if ok else 0.0
         cols = (
             np.asarray(h.getSolution().col_value, dtype=np.float64)
             if ok and values
             else np.zeros(0)
         )
-        if len(lines):
-            h.changeColsBounds(len(lines), lines, np.zeros(len(lines)), self.col_upper[lines])
-        if len(rows):
-            h.changeRowsBounds(len(rows), rows, self.row_lower[rows], self.row_upper[rows])
+        self._restore(lines, rows)
         if not ok:
             raise SolverError(
                 f"the {self.kind.upper()} programme found no optimum", h.modelStatusToString(status)
