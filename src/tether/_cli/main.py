@@ -26,10 +26,13 @@ from tether._cli.common import (
     version,
     write_json,
 )
+from tether._cli.compare import register as register_compare
 from tether._cli.industry import register as register_industry
 from tether._cli.optimise import register as register_optimise
 from tether._cli.run import EXAMPLES as RUN_EXAMPLES
 from tether._cli.run import run
+from tether._cli.spares import register as register_spares
+from tether._cli.stockpile import register as register_stockpile
 from tether._errors import InputError, TetherError
 
 __all__ = ["app", "main"]
@@ -47,6 +50,9 @@ app = typer.Typer(
 app.command(epilog=RUN_EXAMPLES)(run)
 register_industry(app)
 register_optimise(app)
+register_spares(app)
+register_stockpile(app)
+register_compare(app)
 
 
 class ByName(enum.StrEnum):
