@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Literal
 
 import numpy as np
@@ -12,7 +13,8 @@ from numpy.typing import NDArray
 from tether import _plan
 from tether._engine.analytic import run_analytic
 from tether._engine.mc_parts import burn_in_days
-from tether._engine.montecarlo import MonteCarloOutput, chunk_size, run_montecarlo
+from tether._engine.mc_watch import Watch, spread
+from tether._engine.montecarlo import MonteCarloOutput, chunk_size, run_montecarlo, sample_limit
 from tether._errors import ArgumentError, CapacityError, Diagnostic
 from tether._metrics import Summary, drivers, fraction_of, summarise
 from tether._model import Cutoff, Document, Scenario
@@ -127,7 +129,7 @@ def _bands(
     Area by area and fleet by fleet, so that beside the samples themselves only one
     ``[reps, days]`` block (and the sort behind its quantiles) is held at a time.
     """
-    fleet_samples = out.samples[1]  # [R, F, T] float32; memory scales with reps
+    fleet_samples = out.samples[1]  # [K, F, T] float32: at most sample_limit replications
     membership = _membership(plan).astype(np.float32)
     base_area = data["area_baseline"].values
     base_fleet = data["baseline_capability"].values
@@ -140,7 +142,10 @@ def _bands(
         samples = np.einsum("f,rft->rt", membership[a, members], fleet_samples[:, members])
         area_q[:, a] = np.quantile(samples, q, axis=0)
         for i, th in enumerate(thresholds):
-            above[i, a] = (samples >= th * base_area[a][None] - 1e-12).mean(axis=0)
+            if out.watched is not None:  # counted over every replication
+                above[i, a] = out.watched.above[i, a] / out.watched.reps
+            else:
+                above[i, a] = (samples >= th * base_area[a][None] - 1e-12).mean(axis=0)
         del samples
     fleet_q = np.empty((nq, len(plan.fleets), T))
     for i in range(len(plan.fleets)):
@@ -181,8 +186,12 @@ def _montecarlo_costs(plan: Plan, n_quantiles: int) -> tuple[float, float, float
     chunk, and per replication of the band computation (see :func:`montecarlo_bytes`)."""
     B, nf, T = len(plan.batch), len(plan.fleets), plan.horizon + 1
     plan_bytes = sum(v.nbytes for v in vars(plan).values() if isinstance(v, np.ndarray))
+    watched = (len(plan.areas) + nf) * (T + 2) * 8 * 4  # histograms and counts (mc_watch)
     fixed = (
-        plan_bytes + (12 * B + 24) * nf * T * 8 + 2 * n_quantiles * (len(plan.areas) + nf) * T * 8
+        plan_bytes
+        + (12 * B + 24) * nf * T * 8
+        + 2 * n_quantiles * (len(plan.areas) + nf) * T * 8
+        + watched
     )
     c = _CHUNK_BYTES
     per_day = (
@@ -205,9 +214,11 @@ def montecarlo_bytes(plan: Plan, reps: int, n_quantiles: int = len(QUANTILES)) -
     """Estimated peak memory, in bytes, of a Monte Carlo run of ``plan``: the plan itself,
     the running sums and outputs, the kept samples ``[reps, F, T]`` float32, and the larger
     of one chunk's temporaries (:func:`~tether._engine.montecarlo.chunk_size`
-    replications) and the band computation (one area or fleet at a time)."""
+    replications) and the band computation (one area or fleet at a time). Samples and
+    bands hold at most :func:`~tether._engine.montecarlo.sample_limit` replications."""
     fixed, kept, chunk, bands = _montecarlo_costs(plan, n_quantiles)
-    return int(fixed + reps * kept + max(chunk_size(plan, reps) * chunk, reps * bands))
+    k = min(reps, sample_limit(plan))
+    return int(fixed + k * kept + max(chunk_size(plan, reps) * chunk, k * bands))
 
 
 def check_montecarlo_memory(
@@ -221,7 +232,8 @@ def check_montecarlo_memory(
     fixed, kept, chunk, bands = _montecarlo_costs(plan, n_quantiles)
 
     def cost(r: int) -> float:
-        return fixed + r * kept + max(chunk_size(plan, r) * chunk, r * bands)
+        k = min(r, sample_limit(plan))
+        return fixed + k * kept + max(chunk_size(plan, r) * chunk, k * bands)
 
     lo, hi = 1, reps  # the most replications that fit (the cost grows with reps)
     while lo < hi:
@@ -252,7 +264,8 @@ def _notes(plan: Plan, engine: str) -> list[str]:
     notes = []
     if engine == "montecarlo":
         notes.append(
-            "time to survive and time to recover are read off the mean curve, not per replication"
+            "time to survive and time to recover are read off the mean curve; their spread "
+            "over replications (P10, median, P90) is given beside them"
         )
     if engine == "analytic":
         if np.isfinite(plan.route_capacity).any():
@@ -351,7 +364,11 @@ def simulate(
         except KeyError as exc:
             raise ArgumentError(str(exc.args[0])) from None
     plan = compile_scenario(document, scenario)
+    stops = _stops_something(plan)
+    acting = _acting(scenario, plan, stops)
+    start, end = _start_day(acting), _end_day(acting)
     extra: dict[str, object] = {}
+    watched = None
     if engine == "analytic":
         out = run_analytic(plan, progress=progress)
         mean = {
@@ -365,6 +382,16 @@ def simulate(
             document, scenario, plan, int(reps), len(quantiles), _plan.max_bytes_allowed()
         )
         rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        hit = np.flatnonzero(plan.co_batch == 1)[
+            stops & (plan.co_start[plan.co_batch == 1] <= plan.horizon)
+        ]
+        watch = Watch(
+            weights=np.vstack([_membership(plan), np.eye(len(plan.fleets))]),
+            thresholds=tuple(scenario.thresholds),
+            recovery_level=scenario.recovery_level,
+            start_day=start,
+            cutoffs=hit,
+        )
         mc = run_montecarlo(
             plan,
             int(reps),
@@ -372,21 +399,21 @@ def simulate(
             cannibalise=cannibalise,
             munitions_noise=munitions_noise,
             keep_samples=[1],
+            max_samples=sample_limit(plan),
+            watch=watch,
             progress=progress,
         )
         data = _bands(plan, _dataset(plan, mc.mean), mc, quantiles, scenario.thresholds)
+        watched = mc.watched
         del mc
         extra = {
             "reps": int(reps),
             "seed": int(seed) if not isinstance(seed, np.random.Generator) else None,
             "cannibalise": cannibalise,
         }
-    stops = _stops_something(plan)
-    acting = _acting(scenario, plan, stops)
-    start, end = _start_day(acting), _end_day(acting)
 
-    def summary(cap: F64, base: F64) -> Summary:
-        return summarise(
+    def summary(cap: F64, base: F64, row: int) -> Summary:
+        s = summarise(
             cap,
             base,
             thresholds=scenario.thresholds,
@@ -394,13 +421,19 @@ def simulate(
             start_day=start,
             end_day=end,
         )
+        if watched is None:
+            return s
+        tts = {float(t): spread(watched.survive[row, i]) for i, t in enumerate(s.time_to_survive)}
+        ttr = spread(watched.recover[row]) if end is not None else None
+        return replace(s, survive_spread=tts, recover_spread=ttr)
 
+    na = len(plan.areas)
     areas = {
-        a: summary(data["area_capability"].values[i], data["area_baseline"].values[i])
+        a: summary(data["area_capability"].values[i], data["area_baseline"].values[i], i)
         for i, a in enumerate(plan.areas)
     }
     fleets = {
-        f: summary(data["capability"].values[i], data["baseline_capability"].values[i])
+        f: summary(data["capability"].values[i], data["baseline_capability"].values[i], na + i)
         for i, f in enumerate(plan.fleets)
     }
     assumptions: dict[str, tuple[str, ...]] = {}

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from tether._engine.mc_watch import Spread
+
 __all__ = ["REFERENCE", "REPORT_DAYS", "Summary", "drivers", "fraction_of", "summarise"]
 
 F64 = NDArray[np.float64]
@@ -52,6 +54,11 @@ class Summary:
     counts days from ``cutoff_end_day`` (the end of the last cutoff; ``None`` when none
     ends within the horizon) until the fraction reaches ``recovery_level`` and stays there
     (``None``: not within the horizon); it is never negative.
+
+    Monte Carlo runs add ``survive_spread`` (per threshold) and ``recover_spread``: the
+    same day counts computed per replication (against the mean baseline, the recovery
+    from each replication's own cutoff end) and their P10, median and P90 over the
+    replications (:class:`~tether._engine.mc_watch.Spread`); ``None`` otherwise.
     """
 
     baseline: float
@@ -68,6 +75,8 @@ class Summary:
     minimum_day: int
     cutoff_end_day: int | None
     time_to_recover: int | None
+    survive_spread: dict[float, Spread | None] | None = None
+    recover_spread: Spread | None = None
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready: every float finite (see :func:`finite`)."""
@@ -87,7 +96,19 @@ class Summary:
             "minimum_day": self.minimum_day,
             "cutoff_end_day": self.cutoff_end_day,
             "time_to_recover": self.time_to_recover,
-        }
+        } | self._spreads()
+
+    def _spreads(self) -> dict[str, object]:
+        """The per-replication spreads, when there are any (Monte Carlo)."""
+        out: dict[str, object] = {}
+        if self.survive_spread is not None:
+            out["time_to_survive_spread"] = {
+                f"{k:g}": None if v is None else v.to_dict() for k, v in self.survive_spread.items()
+            }
+            out["time_to_recover_spread"] = (
+                None if self.recover_spread is None else self.recover_spread.to_dict()
+            )
+        return out
 
 
 def finite(value: float) -> float | None:

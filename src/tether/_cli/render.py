@@ -68,6 +68,18 @@ def _recovery(s: Summary, horizon: int) -> str:
     return str(s.time_to_recover)
 
 
+def _spread(s: Summary, theta: float | None, horizon: int) -> str:
+    """`` (P10-P90)`` over Monte Carlo replications of a TTS (``theta``) or the recovery."""
+    if s.survive_spread is None:
+        return ""
+    sp = s.recover_spread if theta is None else s.survive_spread.get(theta)
+    if sp is None:
+        return ""
+    origin = s.cutoff_end_day if theta is None else s.first_cutoff_day
+    limit = horizon - (origin or 0)
+    return f" ({_days(sp.p10, limit)}-{_days(sp.p90, limit)})"
+
+
 def _falls(s: Summary) -> bool:
     """Whether the no-cutoff curve falls on its own (worth showing beside day 0)."""
     return s.baseline_min < 0.99 * s.baseline
@@ -197,10 +209,10 @@ def result_tables(console: Console, result: Result, *, fleets: bool = False) -> 
             else:
                 day_cols[d].cells.append(Text(_pct(v), style=style))
         for t, days in s.time_to_survive.items():
-            tts_cols[t].cells.append(Text(_days(days, horizon)))
+            tts_cols[t].cells.append(Text(_days(days, horizon) + _spread(s, t, horizon)))
         lost.cells.append(Text(f"{s.days_lost:.1f}"))
         low.cells.append(Text(f"{_pct(s.minimum)} ({s.minimum_day})"))
-        rec.cells.append(Text(_recovery(s, horizon)))
+        rec.cells.append(Text(_recovery(s, horizon) + _spread(s, None, horizon)))
     metrics = [base, *tts_cols.values(), lost, low, rec]
     days_caption = f"{engine}. {day_ref}."
     return _fit(console, title, caption, name, list(day_cols.values()), metrics, days_caption)

@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 
 from tether._engine.arrays import Plan, route_clock_masks
 
-__all__ = ["Clocks", "build_clocks", "sample_cut"]
+__all__ = ["Clocks", "build_clocks", "sample_cut", "sample_cuts"]
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -27,14 +27,23 @@ def sample_cut(plan: Plan, b: int, reps: int, rng: np.random.Generator) -> B8:
     Random lengths are drawn per replication: uniform over whole days, or lognormal
     rounded to whole days (at least 1).
     """
+    return sample_cuts(plan, b, reps, rng)[0]
+
+
+def sample_cuts(plan: Plan, b: int, reps: int, rng: np.random.Generator) -> tuple[B8, I64]:
+    """:func:`sample_cut`, and the end day of each of member ``b``'s cutoffs (in the
+    order of the plan's cutoff table) per replication, ``[R, C_b]``: ``horizon + 1`` or
+    more when it does not end within the horizon."""
     T = plan.horizon + 1
     mine = np.flatnonzero(plan.co_batch == b)
     if not (plan.co_dist[mine] > 0).any():
         fixed: B8 = plan.cut[b][None]
-        return fixed
+        ends = np.where(plan.co_end[mine] < 0, T, plan.co_end[mine])[None].astype(np.int64)
+        return fixed, ends
     t = np.arange(T)
     cut = np.zeros((reps, *plan.cut.shape[1:]), dtype=np.bool_)
-    for c in mine:
+    all_ends = np.empty((reps, len(mine)), dtype=np.int64)
+    for i, c in enumerate(mine):
         start = plan.co_start[c]
         if plan.co_dist[c] == 0:
             end = np.full(reps, T if plan.co_end[c] < 0 else plan.co_end[c])
@@ -43,9 +52,10 @@ def sample_cut(plan: Plan, b: int, reps: int, rng: np.random.Generator) -> B8:
         else:
             length = np.rint(rng.lognormal(np.log(plan.co_a[c]), plan.co_b[c], size=reps))
             end = start + np.maximum(length, 1).astype(np.int64)
+        all_ends[:, i] = end
         days = (t[None, :] >= start) & (t[None, :] < end[:, None])  # [R, T]
         cut |= plan.co_stop[c][None, :, :, None] & days[:, None, None, :]
-    return cut
+    return cut, all_ends
 
 
 @dataclass(frozen=True, slots=True)
