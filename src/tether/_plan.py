@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -17,7 +17,18 @@ from numpy.typing import NDArray
 from tether._checks import derived_problems, levels_by_day, located
 from tether._engine.arrays import KIND_INDEX, KINDS, ROUTES, Plan
 from tether._errors import ArgumentError, CapacityError, Diagnostic, InputError
-from tether._model import Cutoff, Document, Force, Part, Scenario, expand_kinds
+from tether._model import (
+    Cutoff,
+    DepotChange,
+    Document,
+    Fleet,
+    Force,
+    Option,
+    Part,
+    Scenario,
+    expand_kinds,
+)
+from tether._plan_options import Changes, collect, option_fleets, realised_lead_times
 
 __all__ = [
     "KIND_INDEX",
@@ -26,6 +37,7 @@ __all__ = [
     "compile_plan",
     "compile_scenario",
     "derived_problems",
+    "force_suppliers",
     "stopped_suppliers",
 ]
 
@@ -62,12 +74,15 @@ def _i64(rows: Sequence[tuple[Any, ...]], i: int) -> I64:
     return np.array([r[i] for r in rows], dtype=np.int64)
 
 
-def force_suppliers(doc: Document, force: Force) -> tuple[str, ...]:
+def force_suppliers(
+    doc: Document, force: Force, fleets: Sequence[Fleet] | None = None, extra: Iterable[str] = ()
+) -> tuple[str, ...]:
     """The suppliers a force depends on directly, in catalogue order: repair and new-buy
-    routes, software, munitions resupply, services and contracted alternatives."""
+    routes, software, munitions resupply, services and contracted alternatives (of
+    ``fleets`` when given, else of every fleet of the force; ``extra`` adds more)."""
     systems = {s.name: s for s in doc.systems}
-    used: set[str] = set()
-    for fleet in force.fleets:
+    used: set[str] = set(extra)
+    for fleet in force.fleets if fleets is None else fleets:
         st = systems[fleet.system]
         for part in st.parts:
             for route in (part.supplier_repair, part.new_buy):
@@ -186,6 +201,8 @@ _FINITE_CHECKED = (
     "sv_factor",
     "sv_alt_delay",
     "sv_alt_factor",
+    "un_add",
+    "md_rounds",
 )
 
 
@@ -208,6 +225,44 @@ def _check_finite(doc: Document, scenario: Scenario, plan: Plan) -> None:
     )
 
 
+def _route_row(
+    part: Part, depot: DepotChange | None, sidx: dict[str, int]
+) -> tuple[F64, F64, I64, F64, bool]:
+    """Shares, times, suppliers and capacities of a part's routes, and whether it
+    diverts; with ``depot``, the domestic route is the depot's."""
+    share = np.array(part.route_shares())
+    rtime = np.zeros(3)
+    rsup = np.full(3, -1, dtype=np.int64)
+    rcap = np.full(3, np.inf)
+    if part.new_buy is not None:
+        rtime[0] = part.new_buy.lead_time_days
+        rsup[0] = sidx[part.new_buy.supplier]
+    domestic = depot if depot is not None else part.domestic_repair
+    if domestic is not None:
+        rtime[1] = domestic.turnaround_days
+        rcap[1] = domestic.capacity_per_day or np.inf
+    if depot is not None:
+        c = part.condemnation
+        share[1:] = (1 - c) * depot.share, (1 - c) * (1 - depot.share)
+    if part.supplier_repair is not None:
+        rtime[2] = part.supplier_repair.turnaround_days
+        rsup[2] = sidx[part.supplier_repair.supplier]
+        rcap[2] = part.supplier_repair.capacity_per_day or np.inf
+    divert = part.divert_when_cut or (depot is not None and depot.divert_when_cut)
+    return share, rtime, rsup, rcap, bool(divert and domestic is not None)
+
+
+def _missing_levels(doc: Document, changes: Changes, levels: list[str]) -> None:
+    """A new fleet's hours per tempo level must cover the scenario's levels."""
+    need = set(levels)
+    for f in changes.new_fleets:
+        if isinstance(f.hours_per_day, dict) and not need <= set(f.hours_per_day):
+            missing = ", ".join(sorted(need - set(f.hours_per_day)))
+            name, i = changes.origin[f.name]
+            where, text = located(doc, "options", name, "deliveries", i, "hours_per_day")
+            raise InputError([Diagnostic(*where, text, f"no value for tempo level(s) {missing}")])
+
+
 def compile_plan(
     doc: Document,
     force: Force,
@@ -216,56 +271,97 @@ def compile_plan(
     labels: Sequence[str],
     *,
     max_bytes: int | None = None,
+    options: Sequence[Option] = (),
+    lead_times: Sequence[int] | None = None,
+    fleets: Collection[str] | None = None,
 ) -> Plan:
-    """Compile ``force`` under ``scenario``'s horizon and tempo for each cutoff set."""
+    """Compile ``force`` under ``scenario``'s horizon and tempo for each cutoff set.
+
+    ``options`` are mitigation options bought for the force, option ``i`` taking effect
+    on day ``lead_times[i]`` (default: each option's fixed lead time); they fill the
+    plan's time-varying arrays (see :mod:`tether._plan_options`). ``fleets`` compiles
+    only those fleets of the force (and the new fleets options deliver into them).
+    """
     horizon = scenario.horizon_days
     T = horizon + 1
     levels = levels_by_day(scenario, horizon)
     systems = {s.name: s for s in doc.systems}
-    suppliers = force_suppliers(doc, force)
+    if fleets is not None:
+        unknown = sorted(set(fleets) - {f.name for f in force.fleets})
+        if unknown:
+            raise ArgumentError(f"force '{force.name}' has no fleet named {unknown[0]!r}")
+    changes = (
+        collect(doc, force, options, realised_lead_times(options, lead_times), horizon, fleets)
+        if options
+        else Changes()
+    )
+    _missing_levels(doc, changes, levels)
+    chosen = [f for f in force.fleets if fleets is None or f.name in fleets]
+    fleets_ = [*chosen, *changes.new_fleets]
+    units0 = [f.units for f in chosen] + [0] * len(changes.new_fleets)
+    suppliers = force_suppliers(doc, force, fleets_, changes.suppliers())
     sidx = {n: i for i, n in enumerate(suppliers)}
     areas = tuple(a.name for a in force.areas)
-    fleets = force.fleets
-    n_parts = sum(len(systems[f.system].parts) for f in fleets)
+    n_parts = sum(
+        len(systems[f.system].parts)
+        + sum(len(changes.depots.get((f.name, p.name), ())) for p in systems[f.system].parts)
+        for f in fleets_
+    )
     limit = max_bytes_allowed() if max_bytes is None else max_bytes
-    _check_size(doc, scenario, len(cutoff_sets), len(fleets), len(suppliers), n_parts, limit)
-    problems = derived_problems(doc, force, scenario)
+    _check_size(doc, scenario, len(cutoff_sets), len(fleets_), len(suppliers), n_parts, limit)
+    checked = (
+        force
+        if fleets is None and not changes.new_fleets
+        else force.model_copy(update={"fleets": fleets_})
+    )
+    problems = derived_problems(doc, checked, scenario)
     if problems:
         raise InputError(problems)
+    touched: dict[str, list[str]] = {}
+    for opt in options:
+        for name in option_fleets(doc, force, opt):
+            touched.setdefault(name, []).extend(f"options.{opt.name}.{k}" for k in opt.assumed)
 
-    hours = np.stack([_per_day(f.hours_per_day, levels) for f in fleets])
+    hours = np.stack([_per_day(f.hours_per_day, levels) for f in fleets_])
     part_rows: list[tuple[int, Part]] = []
     labels_p: list[str] = []
     share = np.zeros((n_parts, 3))
     rtime = np.zeros((n_parts, 3))
     rsup = np.full((n_parts, 3), -1, dtype=np.int64)
     rcap = np.full((n_parts, 3), np.inf)
+    group: list[int] = []
+    row_from: list[int] = []
+    row_until: list[int] = []
+    divert: list[bool] = []
+    first_row: dict[tuple[str, str], int] = {}
     assumptions: list[tuple[str, ...]] = []
     sw: list[tuple[int, int, float, float, float, float, float]] = []
     mu: list[tuple[int, F64, float]] = []
-    rs: list[tuple[int, int, float]] = []
-    sv: list[tuple[int, int, float, int, float, float]] = []
-    for fi, fleet in enumerate(fleets):
+    mu_index: dict[tuple[str, str], int] = {}
+    rs: list[tuple[int, int, float, int, int]] = []
+    sv: list[tuple[int, int, float, int, float, float, int]] = []
+    for fi, fleet in enumerate(fleets_):
         st = systems[fleet.system]
         assumed = [f"{st.name}.{k}" for k in st.assumed] + [
             f"{fleet.name}.{k}" for k in fleet.assumed
         ]
+        assumed += touched.get(fleet.name, [])
         for part in st.parts:
-            p = len(part_rows)
-            part_rows.append((fi, part))
-            labels_p.append(f"{fleet.name}/{part.name}")
+            first_row[fleet.name, part.name] = len(part_rows)
+            steps = [(0, None), *changes.depots.get((fleet.name, part.name), [])]
+            for j, (day, depot) in enumerate(steps):
+                until = steps[j + 1][0] if j + 1 < len(steps) else T
+                if until <= day:
+                    continue  # replaced on the same day
+                p = len(part_rows)
+                part_rows.append((fi, part))
+                labels_p.append(f"{fleet.name}/{part.name}" + (f"@{day}" if j else ""))
+                share[p], rtime[p], rsup[p], rcap[p], diverts = _route_row(part, depot, sidx)
+                group.append(len(first_row) - 1)
+                row_from.append(day)
+                row_until.append(until)
+                divert.append(diverts)
             assumed += [f"{st.name}.parts.{part.name}.{k}" for k in part.assumed]
-            share[p] = part.route_shares()
-            if part.new_buy is not None:
-                rtime[p, 0] = part.new_buy.lead_time_days
-                rsup[p, 0] = sidx[part.new_buy.supplier]
-            if part.domestic_repair is not None:
-                rtime[p, 1] = part.domestic_repair.turnaround_days
-                rcap[p, 1] = part.domestic_repair.capacity_per_day or np.inf
-            if part.supplier_repair is not None:
-                rtime[p, 2] = part.supplier_repair.turnaround_days
-                rsup[p, 2] = sidx[part.supplier_repair.supplier]
-                rcap[p, 2] = part.supplier_repair.capacity_per_day or np.inf
         for item in st.software:
             last = fleet.software.get(item.name)
             known = last.last_update_day if last is not None else None
@@ -283,28 +379,38 @@ def compile_plan(
             assumed += [f"{st.name}.software.{item.name}.{k}" for k in item.assumed]
         for m in st.munitions:
             holding = fleet.munitions.get(m.name)
-            mi = len(mu)
+            mi = mu_index[fleet.name, m.name] = len(mu)
             mu.append((fi, _per_day(m.use_per_unit_day, levels), holding.stock if holding else 0.0))
+            until = changes.resupply_until.get((fleet.name, m.name), T)
             for r in holding.resupply if holding else []:
                 supplier = r.supplier or m.supplier
                 assert supplier is not None  # checked by the reference checks
-                rs.append((mi, sidx[supplier], r.per_day))
+                rs.append((mi, sidx[supplier], r.per_day, 0, until))
+            for f_, m_, sup, rate, day in changes.resupply:
+                if (f_, m_) == (fleet.name, m.name):
+                    supplier = sup or m.supplier
+                    assert supplier is not None  # checked by the reference checks
+                    rs.append((mi, sidx[supplier], rate, day, T))
             assumed += [f"{st.name}.munitions.{m.name}.{k}" for k in m.assumed]
         for s in st.services:
             held = fleet.services.get(s.name)
             alt = held.alternative if held is not None else None
-            sv.append(
-                (
-                    fi,
-                    sidx[s.supplier],
-                    s.factor_when_withheld,
-                    sidx[alt.supplier] if alt else -1,
-                    alt.switch_days if alt else 0.0,
-                    alt.factor if alt else 0.0,
-                )
-            )
+            bought = changes.services.get((fleet.name, s.name))
+            if bought is not None:
+                sup, delay, factor, day = bought
+                alt_row = (sidx[sup], delay, factor, day)
+            elif alt is not None:
+                alt_row = (sidx[alt.supplier], alt.switch_days, alt.factor, 0)
+            else:
+                alt_row = (-1, 0.0, 0.0, 0)
+            sv.append((fi, sidx[s.supplier], s.factor_when_withheld, *alt_row))
             assumed += [f"{st.name}.services.{s.name}.{k}" for k in s.assumed]
         assumptions.append(tuple(dict.fromkeys(assumed)))
+
+    st_rows = [(first_row[f, p], day, add) for f, p, day, add in changes.stock]
+    fidx = {f.name: i for i, f in enumerate(fleets_)}
+    un_rows = [(fidx[f], day, add) for f, day, add in changes.units if f in fidx]
+    md_rows = [(mu_index[f, m], day, n) for f, m, day, n in changes.rounds]
 
     cut = np.zeros((len(cutoff_sets), len(suppliers), len(KINDS), T), dtype=np.bool_)
     table: list[tuple[int, int, int, int, float, float]] = []
@@ -334,20 +440,20 @@ def compile_plan(
     plan = Plan(
         horizon=horizon,
         batch=tuple(labels),
-        fleets=tuple(f.name for f in fleets),
+        fleets=tuple(f.name for f in fleets_),
         areas=areas,
         suppliers=suppliers,
         part_labels=tuple(labels_p),
-        units=np.array([f.units for f in fleets], dtype=np.float64),
-        weight=np.array([f.weight for f in fleets], dtype=np.float64),
-        area_of=np.array([areas.index(f.area) for f in fleets], dtype=np.int64),
-        available_basis=np.array([f.tempo_basis == "available" for f in fleets]),
+        units=np.array(units0, dtype=np.float64),
+        weight=np.array([f.weight for f in fleets_], dtype=np.float64),
+        area_of=np.array([areas.index(f.area) for f in fleets_], dtype=np.int64),
+        available_basis=np.array([f.tempo_basis == "available" for f in fleets_]),
         hours=hours,
         part_fleet=np.array([fi for fi, _ in part_rows], dtype=np.int64),
         quantity=np.array([p.quantity for p in parts], dtype=np.float64),
         failure_rate=np.array([p.failure_rate for p in parts], dtype=np.float64),
         spares=np.array(
-            [fleets[fi].spares.get(p.name, 0) for fi, p in part_rows],
+            [fleets_[fi].spares.get(p.name, 0) for fi, p in part_rows],
             dtype=np.int64,
         ),
         unit_cost=np.array([p.unit_cost for p in parts], dtype=np.float64),
@@ -383,13 +489,22 @@ def compile_plan(
         sv_alt_delay=_f64(sv, 4),
         sv_alt_factor=_f64(sv, 5),
         assumptions=tuple(assumptions),
-        part_group=np.arange(n_parts, dtype=np.int64),
-        row_from=np.zeros(n_parts, dtype=np.int64),
-        row_until=np.full(n_parts, T, dtype=np.int64),
-        divert=np.zeros(n_parts, dtype=np.bool_),
-        rs_from=np.zeros(len(rs), dtype=np.int64),
-        rs_until=np.full(len(rs), T, dtype=np.int64),
-        sv_alt_from=np.zeros(len(sv), dtype=np.int64),
+        part_group=np.array(group, dtype=np.int64),
+        row_from=np.array(row_from, dtype=np.int64),
+        row_until=np.array(row_until, dtype=np.int64),
+        divert=np.array(divert, dtype=np.bool_),
+        st_row=_i64(st_rows, 0),
+        st_day=_i64(st_rows, 1),
+        st_add=_i64(st_rows, 2),
+        un_fleet=_i64(un_rows, 0),
+        un_day=_i64(un_rows, 1),
+        un_add=_f64(un_rows, 2),
+        rs_from=_i64(rs, 3),
+        rs_until=_i64(rs, 4),
+        md_munition=_i64(md_rows, 0),
+        md_day=_i64(md_rows, 1),
+        md_rounds=_f64(md_rows, 2),
+        sv_alt_from=_i64(sv, 6),
     )
     _check_finite(doc, scenario, plan)
     return plan

@@ -1,4 +1,5 @@
-"""Cross-reference checks: every name used is defined, and control chains have no cycle."""
+"""Cross-reference checks: every name used is defined; control chains and option
+prerequisites have no cycle."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from collections.abc import Collection
 from typing import Any
 
 from tether._errors import Diagnostic
-from tether._model import Document, Force, Scenario, SystemType
+from tether._model import Document, Force, Option, Scenario, SystemType
+from tether._refs_options import OptionChecker
 from tether._source import SourceMap
 
 __all__ = ["check_references"]
@@ -229,6 +231,119 @@ class _Checker:
                         f"used by scenario '{sc.name}'",
                     )
 
+    # -- options and decisions ------------------------------------------------------
+    def options_(self) -> None:
+        options = {o.name: o for o in self.doc.options}
+        known = set(options) | self.broken["options"]
+        for opt in self.doc.options:
+            at = "options", opt.name
+            for field in ("requires", "excludes"):
+                for i, other in enumerate(getattr(opt, field)):
+                    self.need(other, known, "option", (*at, (field, i)))
+            force = self.forces.get(opt.force)
+            if force is None:
+                if opt.force not in self.broken["forces"]:
+                    self.need(opt.force, self.forces, "force", (*at, ("force",)))
+                continue
+            closure = self._closure(opt, options)
+            checker = OptionChecker(self, opt, force, closure)
+            # a misspelt prerequisite is reported once, not again at what it would grant
+            checker.unsure |= any(r not in options for o in closure for r in o.requires)
+            checker.run()
+        self.requires_cycles(options)
+
+    def _closure(self, opt: Option, options: dict[str, Option]) -> list[Option]:
+        """The option and every option it requires, transitively."""
+        seen: dict[str, Option] = {opt.name: opt}
+        todo = [opt]
+        while todo:
+            for name in todo.pop().requires:
+                if name in options and name not in seen:
+                    seen[name] = options[name]
+                    todo.append(options[name])
+        return list(seen.values())
+
+    def requires_cycles(self, options: dict[str, Option]) -> None:
+        state: dict[str, int] = {}
+
+        def visit(node: str, stack: list[str]) -> None:
+            state[node] = 1
+            stack.append(node)
+            for i, nxt in enumerate(options[node].requires):
+                if nxt not in options:
+                    continue
+                if state.get(nxt) == 1:
+                    cycle = " -> ".join([*stack[stack.index(nxt) :], nxt])
+                    self.report("options", node, ("requires", i), f"requires cycle: {cycle}")
+                elif nxt not in state:
+                    visit(nxt, stack)
+            stack.pop()
+            state[node] = 2
+
+        for name in options:
+            if name not in state:
+                visit(name, [])
+
+    def diverts(self) -> None:
+        """``divert_when_cut`` needs a domestic route: the part's own, or an option's depot."""
+        depots = {
+            (force.name, d.fleet, d.part)
+            for o in self.doc.options
+            if (force := self.forces.get(o.force)) is not None
+            for d in o.depots
+        }
+        by_system: dict[str, list[tuple[str, str]]] = {}
+        for force in self.doc.forces:
+            for fleet in force.fleets:
+                by_system.setdefault(fleet.system, []).append((force.name, fleet.name))
+        for st in self.doc.systems:
+            for i, p in enumerate(st.parts):
+                if not p.divert_when_cut or (p.data_rights and p.domestic_repair is not None):
+                    continue
+                if any((f, fl, p.name) in depots for f, fl in by_system.get(st.name, [])):
+                    continue
+                self.report(
+                    "systems",
+                    st.name,
+                    ("parts", i, "divert_when_cut"),
+                    "divert_when_cut needs a domestic route for the part: domestic_repair "
+                    "with data_rights: true, or an option with a depot for it",
+                )
+
+    def decisions_(self) -> None:
+        options = {o.name: o for o in self.doc.options}
+        scenarios = {s.name: s for s in self.doc.scenarios}
+        for d in self.doc.decisions:
+            at = "decisions", d.name
+            force = self.forces.get(d.force)
+            if force is None and d.force not in self.broken["forces"]:
+                self.need(d.force, self.forces, "force", (*at, ("force",)))
+            for key in d.scenarios:
+                sc = scenarios.get(key)
+                if sc is None:
+                    if key not in self.broken["scenarios"]:
+                        self.need(key, scenarios, "scenario", (*at, ("scenarios", key)))
+                elif sc.force != d.force:
+                    self.report(
+                        *at,
+                        ("scenarios", key),
+                        f"scenario '{key}' plays force '{sc.force}', not '{d.force}'",
+                    )
+            for i, name in enumerate(d.options):
+                opt = options.get(name)
+                if opt is None:
+                    if name not in self.broken["options"]:
+                        self.need(name, options, "option", (*at, ("options", i)))
+                elif opt.force != d.force:
+                    self.report(*at, ("options", i), f"option '{name}' is for force '{opt.force}'")
+            if force is None:
+                continue
+            areas = {a.name for a in force.areas}
+            if d.area is not None:
+                self.need(d.area, areas, "area in this force", (*at, ("area",)))
+            for key in d.minimum:
+                self.need(key, areas, "area in this force", (*at, ("minimum", key)))
+
 
 def check_references(
     doc: Document, source: SourceMap, broken: dict[str, set[str]]
@@ -239,4 +354,7 @@ def check_references(
     checker.systems_()
     checker.forces_()
     checker.scenarios_()
+    checker.options_()
+    checker.diverts()
+    checker.decisions_()
     return checker.problems

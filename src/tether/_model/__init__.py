@@ -4,14 +4,17 @@ See ``docs/format.md`` for the format in prose. Cross-references between entries
 fleet naming its system type, a part naming its supplier, ...) are checked by
 :mod:`tether._refs` once every entry is valid on its own.
 
-The package has three parts: :mod:`~tether._model.fields` (identifiers and bounded
-numbers), :mod:`~tether._model.entries` (jurisdictions, suppliers, system types, forces)
-and :mod:`~tether._model.scenario` (scenarios, cutoffs and the whole :class:`Document`).
+The package has five parts: :mod:`~tether._model.fields` (identifiers and bounded
+numbers), :mod:`~tether._model.entries` (jurisdictions, suppliers, system types, forces),
+:mod:`~tether._model.scenario` (scenarios, cutoffs), :mod:`~tether._model.options`
+(mitigation options and decisions) and :mod:`~tether._model.document` (the whole
+:class:`Document`).
 """
 
 from __future__ import annotations
 
 from tether._kinds import KINDS
+from tether._model.document import SECTIONS, Document
 from tether._model.entries import (
     Area,
     Control,
@@ -52,10 +55,25 @@ from tether._model.fields import (
     Name,
     expand_kinds,
 )
+from tether._model.options import (
+    EFFECTS,
+    MAX_BUDGET,
+    PATCHABLE,
+    DataRightsChange,
+    Decision,
+    DeliveryChange,
+    DepotChange,
+    Option,
+    Patch,
+    PatchFleet,
+    PatchMunition,
+    ResupplyChange,
+    ServiceChange,
+    SparesChange,
+    StockpileChange,
+)
 from tether._model.scenario import (
-    SECTIONS,
     Cutoff,
-    Document,
     LognormalDuration,
     Scenario,
     TempoPhase,
@@ -63,7 +81,9 @@ from tether._model.scenario import (
 )
 
 __all__ = [
+    "EFFECTS",
     "KINDS",
+    "MAX_BUDGET",
     "MAX_CAPACITY",
     "MAX_COST",
     "MAX_DAYS",
@@ -77,11 +97,16 @@ __all__ = [
     "MAX_UNITS",
     "MAX_USE_PER_UNIT_DAY",
     "MAX_WEIGHT",
+    "PATCHABLE",
     "SECTIONS",
     "Area",
     "Control",
     "Cutoff",
+    "DataRightsChange",
     "Decay",
+    "Decision",
+    "DeliveryChange",
+    "DepotChange",
     "Document",
     "DomesticRepair",
     "Fleet",
@@ -93,14 +118,22 @@ __all__ = [
     "MunitionType",
     "Name",
     "NewBuy",
+    "Option",
     "Part",
+    "Patch",
+    "PatchFleet",
+    "PatchMunition",
     "Resupply",
+    "ResupplyChange",
     "Scenario",
     "ServiceAlternative",
+    "ServiceChange",
     "ServiceHolding",
     "ServiceType",
     "SoftwareHolding",
     "SoftwareItem",
+    "SparesChange",
+    "StockpileChange",
     "Supplier",
     "SupplierRepair",
     "SystemType",

@@ -107,6 +107,11 @@ class Part(_Entry):
     domestic_repair: DomesticRepair | None = None
     supplier_repair: SupplierRepair | None = None
     new_buy: NewBuy | None = None
+    divert_when_cut: Annotated[bool, Field(strict=True)] = Field(
+        False,
+        description="While the supplier withholds repair, send supplier-repair failures to "
+        "the domestic depot (needs one: domestic_repair with data_rights, or an option's depot).",
+    )
 
     @model_validator(mode="after")
     def _routes(self) -> Part:
