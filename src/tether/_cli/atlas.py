@@ -135,8 +135,10 @@ def show_cmd(
     as_json: JsonOption = False,
     data_dir: DataDirOption = None,
 ) -> None:
-    """COUNTRY's suppliers by share of delivered TIV, the systems behind each share, and
-    the orders not yet delivered."""
+    """COUNTRY's suppliers by share of delivered TIV, and its orders not yet delivered.
+
+    Each supplier's share comes with the systems behind it (largest first).
+    """
 
     def work() -> None:
         from tether._atlas.query import profile
@@ -282,8 +284,11 @@ def draft_force_cmd(
     ] = None,
     data_dir: DataDirOption = None,
 ) -> None:
-    """A force file from COUNTRY's holdings in the register: fleets matched to catalogue
-    system types, the rest listed for you to fill in. Check it with `tether validate`."""
+    """Draft a force file from COUNTRY's holdings in the register.
+
+    Fleets are matched to catalogue system types; the rest are listed for you to fill in.
+    The file validates with `tether validate`.
+    """
 
     def work() -> None:
         from tether._atlas.draft import draft_force
