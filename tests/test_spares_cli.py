@@ -44,7 +44,7 @@ def test_spares_table_and_optimum() -> None:
     res = runner.invoke(app, ["spares", EXAMPLE, "--day", "90", "--budget", "2m"])
     assert res.exit_code == 0, res.output
     assert "us-pause-90 day 90: 15 points" in res.stdout
-    assert "Optimum within 2m (dp, gap 0): cost 2m, availability 0.9744" in res.stdout
+    assert "Optimum within 2m (dp; exact): cost 2m, availability 0.9744" in res.stdout
     assert "launchers/hydraulics       21    +15" in res.stdout
 
 

@@ -95,7 +95,8 @@ def _solve_milp(value: F64, start: I64, top: I64, cost: F64, budget: float) -> t
     lp = highspy.HighsLp()
     lp.num_col_ = n
     lp.num_row_ = len(used) + 1
-    lp.col_cost_ = gain
+    scale = float(np.abs(gain).max()) or 1.0
+    lp.col_cost_ = gain / scale  # gains of order 1: the solver's tolerances are relative
     lp.col_lower_ = np.zeros(n)
     lp.col_upper_ = np.ones(n)
     lp.row_lower_ = np.full(len(used) + 1, -highspy.kHighsInf)
@@ -114,7 +115,8 @@ def _solve_milp(value: F64, start: I64, top: I64, cost: F64, budget: float) -> t
     lp.sense_ = highspy.ObjSense.kMaximize
     h = highspy.Highs()  # type: ignore[no-untyped-call]
     h.setOptionValue("output_flag", False)
-    h.setOptionValue("mip_rel_gap", 1e-9)
+    h.setOptionValue("mip_rel_gap", 0.0)
+    h.setOptionValue("mip_abs_gap", 0.0)
     h.passModel(lp)
     h.run()
     status = h.getModelStatus()

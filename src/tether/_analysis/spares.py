@@ -57,8 +57,12 @@ LOG_FLOOR = -700.0
 class SparesOptimum:
     """The exact optimum at one budget: stock per part, cost, figures and how it was found.
 
-    ``method`` is ``"dp"`` (exact) or ``"milp"``; ``gap`` is the relative gap the solver
-    proved (0 for the DP).
+    ``method`` is ``"dp"`` (exact) or ``"milp"`` (HiGHS, exact within its tolerances: gains
+    below about 1e-7 of the largest may be left out; where the curve's own point within
+    the budget is better it is taken, and the method says so). ``gap`` is proved
+    independently of the solver: the LP relaxation's bound (the curve's hull at the budget)
+    minus the optimum's objective, in the objective's units (``-`` backorders, or
+    value-weighted mean ``log`` availability); 0 for the DP, which is exact.
     """
 
     budget: float
@@ -300,15 +304,30 @@ def _assemble(
     points: tuple[tuple[str, int], ...],
     notes: tuple[str, ...],
 ) -> SparesCurve:
-    part, lo, hi, _gain, seg_cost = _segments(it.value, it.start, it.top, it.cost)
+    part, lo, hi, gain, seg_cost = _segments(it.value, it.start, it.top, it.cost)
     cost = np.r_[0.0, np.cumsum(seg_cost)]
+    lp_extra = 0.0  # the LP relaxation's share of the first segment beyond the budget
     if budget is not None:
         n = int(np.searchsorted(cost, budget * (1 + 1e-12), side="right"))
+        if n - 1 < len(gain) and seg_cost[n - 1] > 0:
+            lp_extra = float(gain[n - 1] * min(1.0, (budget - cost[n - 1]) / seg_cost[n - 1]))
         part, lo, hi, cost = part[: n - 1], lo[: n - 1], hi[: n - 1], cost[:n]
     avail, backs = _figures(it, part, lo, hi)
     optimum = None
     if budget is not None and exact:
-        level, used, gap = solve_budget(it.value, it.start, it.top, it.cost, budget, method)
+        level, used, _ = solve_budget(it.value, it.start, it.top, it.cost, budget, method)
+        # the curve's last point within the budget is feasible too: a solver that stops
+        # within its tolerances (gains below ~1e-7 of the largest) never returns less
+        greedy = it.start.copy()
+        np.maximum.at(greedy, part, hi)
+        rows = np.arange(len(level))
+        found = float(it.value[rows, level].sum())
+        if it.value[rows, greedy].sum() > found:
+            level, used = greedy, f"{used}, bettered by the curve's point"
+            found = float(it.value[rows, greedy].sum())
+        # bound: the LP relaxation of the knapsack, the hull at the budget (Sherbrooke)
+        bound = float(it.value[rows, greedy].sum()) + lp_extra
+        gap = 0.0 if used == "dp" else max(0.0, bound - found)
         a, b = _evaluate(it, level)
         optimum = SparesOptimum(
             budget=budget,

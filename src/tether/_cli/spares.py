@@ -90,8 +90,9 @@ def show(console: Console, c: SparesCurve) -> None:
     if c.optimum is not None:
         o = c.optimum
         console.print(
-            f"[bold]Optimum within {money(o.budget)}[/] ({o.method}, gap "
-            f"{'0' if o.gap < 1e-12 else f'{o.gap:.2g}'}): cost {money(o.cost)}, "
+            f"[bold]Optimum within {money(o.budget)}[/] ({o.method}; "
+            + ("exact" if o.method == "dp" else f"gap to the LP bound {o.gap:.3g}")
+            + f"): cost {money(o.cost)}, "
             f"availability {o.availability:.4f}, backorders {o.backorders:.4g}",
             highlight=False,
         )
