@@ -17,6 +17,7 @@ from tether._analysis.portfolio_search import (
     candidate_subsets,
     improve,
     solve,
+    solve_breakpoints,
     solve_curve,
 )
 from tether._errors import ArgumentError, SolverError
@@ -220,3 +221,20 @@ def test_nothing_to_choose() -> None:
     assert sol.chosen == () and sol.gap == 0.0
     want = problem.constant.sum(axis=2) @ problem.objective_areas / problem.norm
     assert sol.objective == pytest.approx(float(want @ problem.weights))
+
+
+@settings(max_examples=8, deadline=None, derandomize=True)
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 9))
+def test_breakpoints_are_the_step_function(seed: int, n: int) -> None:
+    """At every budget, the best objective equals the best breakpoint at or below it."""
+    problem, tables, touch, area_of = synthetic(seed, n)
+    total = sum(c.cost for c in problem.choices)
+    points = solve_breakpoints(problem, total)
+    budgets = [p.budget for p in points]
+    values = [p.objective for p in points]
+    assert budgets == sorted(budgets)
+    assert all(b > a for a, b in itertools.pairwise(values))
+    for budget in np.linspace(0, total, 9):
+        want = brute(problem, tables, touch, area_of, budget, "expected")
+        below = [p.objective for p in points if p.budget <= budget + 1e-9]
+        assert max(below) == pytest.approx(want, rel=1e-9, abs=1e-9)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -32,6 +32,7 @@ from tether._analysis.portfolio_search import (
     Solution,
     candidate_subsets,
     improve,
+    solve_breakpoints,
     solve_curve,
 )
 from tether._budget import parse_budget
@@ -50,6 +51,8 @@ Progress = Callable[[int, int], None]
 LEAD_NODES = 5
 #: Points of the budget curve when no budgets are given (0 to the budget, evenly).
 CURVE_POINTS = 9
+#: Most points of a curve of every breakpoint.
+BREAKPOINTS = 100
 #: Most engine plans (candidate x lead-time node) stacked into one engine run.
 STACK = 256
 
@@ -283,7 +286,7 @@ def optimise(
     objective: Objective | None = None,
     area: str | None = None,
     minimum: Mapping[str, float] | None = None,
-    budgets: Sequence[float | str] | None = None,
+    budgets: Sequence[float | str] | Literal["breakpoints"] | None = None,
     lead_nodes: int = LEAD_NODES,
     max_enumerated: int = MAX_ENUMERATED,
     time_limit: float | None = None,
@@ -296,7 +299,9 @@ def optimise(
     (judge one area; default the force) and ``minimum`` (area -> lowest fraction of its
     same-day no-cutoff baseline on every day of every scenario) default to the
     decision's. ``budgets``: the points of the curve (default: 0 to ``budget`` in
-    :data:`CURVE_POINTS` steps). Budgets accept ``150e9``, ``150bn``, ``2.5m``.
+    :data:`CURVE_POINTS` steps; ``"breakpoints"``: every budget at which the best
+    objective changes, each point at the cost of its portfolio). Budgets accept
+    ``150e9``, ``150bn``, ``2.5m``.
 
     Raises :class:`~tether.ArgumentError` for a bad argument or a minimum no portfolio
     meets, :class:`~tether.SolverError` (with HiGHS's status) when the solver fails.
@@ -310,9 +315,11 @@ def optimise(
     if raw_budget is None:
         raise ArgumentError(f"give a budget: decision '{dec.name}' names none")
     top = parse_budget(raw_budget)
-    points = sorted({parse_budget(b, name="curve budget") for b in budgets or []} | {top})
+    points: list[float] | None = None  # None: every breakpoint
     if budgets is None:
         points = sorted(set(np.linspace(0.0, top, CURVE_POINTS).tolist()) | {top})
+    elif budgets != "breakpoints":
+        points = sorted({parse_budget(b, name="curve budget") for b in budgets} | {top})
     areas = tuple(a.name for a in s.force.areas)
     area = area if area is not None else dec.area
     if area is not None and area not in areas:
@@ -349,7 +356,7 @@ def _search(
     area: str | None,
     floors: dict[str, float],
     top: float,
-    points: list[float],
+    points: list[float] | None,
     lead_nodes: int,
     max_enumerated: int,
     time_limit: float | None,
@@ -412,7 +419,7 @@ def _search(
             constant[:, fleet_area[name]] -= base_fleet[name]
     evaluate = _Evaluator(s, usable, lead_nodes)
     blocks: list[Block] = []
-    total = len(touches) + len(points)
+    total = len(touches) + (len(points) if points is not None else BREAKPOINTS)
     for n, (f, opts) in enumerate(sorted(touches.items())):
         exact = len(opts) <= max_enumerated
         if exact:
@@ -451,10 +458,19 @@ def _search(
         if progress is not None:
             progress(len(touches) + done, total)
 
-    curve = solve_curve(problem, points, objective, minimum, time_limit=time_limit, progress=step)
     names = tuple(sc.name for sc in s.scenarios)
-    pts = tuple(_point(problem, sol, names) for sol in curve)
-    best = next((p for p in pts if p.budget == top), None)
+    if points is None:
+        curve = solve_breakpoints(
+            problem, top, objective, minimum, time_limit=time_limit, progress=step
+        )
+        pts = tuple(_point(problem, sol, names) for sol in curve)
+        best = replace(pts[-1], budget=top) if pts else None
+    else:
+        curve = solve_curve(
+            problem, points, objective, minimum, time_limit=time_limit, progress=step
+        )
+        pts = tuple(_point(problem, sol, names) for sol in curve)
+        best = next((p for p in pts if p.budget == top), None)
     if best is None:
         asked = ", ".join(f"{a} at {v:.0%}" for a, v in floors.items())
         raise ArgumentError(

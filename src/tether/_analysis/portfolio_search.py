@@ -47,6 +47,7 @@ __all__ = [
     "candidate_subsets",
     "improve",
     "solve",
+    "solve_breakpoints",
     "solve_curve",
     "with_bound",
 ]
@@ -256,7 +257,8 @@ def _build(
     index = problem.index
     nsc = len(problem.weights)
     cheapest = at_least is not None
-    ys = [m.var(c.cost if cheapest else 0.0) for c in problem.choices]
+    scale = max([c.cost for c in problem.choices] + [1e-300])  # coefficients near 1
+    ys = [m.var(c.cost / scale if cheapest else 0.0) for c in problem.choices]
     z = None
     if objective == "worst":
         lo = at_least if at_least is not None else -math.inf
@@ -281,7 +283,7 @@ def _build(
         for o in b.options:
             idx = [ids[j] for j, sub in enumerate(b.subsets) if o in sub]
             m.row([*idx, ys[o]], [1.0] * len(idx) + [-1.0], 0.0, 0.0)
-    m.row(ys, [c.cost for c in problem.choices], -math.inf, budget)
+    m.row(ys, [c.cost / scale for c in problem.choices], -math.inf, budget / scale)
     for o, c in enumerate(problem.choices):
         for r in c.requires:
             m.row([ys[o], ys[index[r]]], [1.0, -1.0], -math.inf, 0.0)
@@ -328,6 +330,8 @@ def _run(m: _Model, start: Sequence[float] | None, time_limit: float | None) -> 
     h.setOptionValue("mip_rel_gap", 0.0)
     h.setOptionValue("mip_abs_gap", 1e-9)
     h.setOptionValue("threads", 1)
+    h.setOptionValue("mip_feasibility_tolerance", 1e-9)
+    h.setOptionValue("primal_feasibility_tolerance", 1e-9)
     if time_limit is not None:
         h.setOptionValue("time_limit", float(time_limit))
     if start is not None:
@@ -397,6 +401,9 @@ def solve(
     col = _cheapest(problem, budget, objective, minimum, best, col, time_limit)
     values = _scenario_values(problem, problem.blocks, xs, col)
     chosen = tuple(o for o in range(len(problem.choices)) if col[ys[o]] > 0.5)
+    spent = sum(problem.choices[o].cost for o in chosen)
+    if spent > budget * (1 + 1e-6) + 1e-9:  # pragma: no cover - integrality tolerance
+        raise SolverError(f"HiGHS's portfolio costs {spent:,.6g}, over {budget:,.6g}", _status(h))
     return Solution(
         budget=float(budget),
         chosen=chosen,
@@ -620,3 +627,37 @@ def solve_curve(
         if progress is not None:
             progress(i + 1, len(order))
     return out
+
+
+def solve_breakpoints(
+    problem: Problem,
+    top: float,
+    objective: Objective = "expected",
+    minimum: dict[int, float] | None = None,
+    *,
+    limit: int = 100,
+    time_limit: float | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Solution]:
+    """Every breakpoint of the best objective as a function of the budget, from ``top``
+    down: the best portfolio at ``top``, then the best costing less than it (by more
+    than a relative 1e-6), and so on (at most ``limit`` points). Between two points the
+    best objective is that of the lower one. Returned in increasing order of budget,
+    each with its budget set to its cost (the least budget that buys it)."""
+    out: list[Solution] = []
+    budget = top
+    for i in range(limit):
+        try:
+            sol = solve(problem, budget, objective, minimum, time_limit=time_limit)
+        except ArgumentError:
+            if not minimum or not out:
+                raise
+            break
+        sol = with_bound(problem, sol, objective, minimum, time_limit)
+        out.append(replace(sol, budget=sol.cost))
+        if progress is not None:
+            progress(i + 1, limit)
+        if sol.cost <= 0:
+            break
+        budget = sol.cost * (1 - 1e-6) - 1e-9
+    return sorted(out, key=lambda s: s.budget)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
@@ -32,7 +32,8 @@ EXAMPLES = (
     "Examples:\n\n"
     "  tether optimise FILE --budget 150bn\n\n"
     "  tether optimise FILE --budget 2.5m --objective worst --min air-defence=0.6 --json\n\n"
-    "  tether optimise FILE --decision NAME --curve 0,50bn,100bn,150bn --out results/"
+    "  tether optimise FILE --decision NAME --curve 0,50bn,100bn,150bn --out results/\n\n"
+    "  tether optimise FILE --budget 150bn --curve breakpoints"
 )
 
 
@@ -203,7 +204,8 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option(
                 "--curve",
-                help="Budgets of the curve, comma-separated (default: 0 to the budget in 8 steps).",
+                help="Budgets of the curve, comma-separated, or 'breakpoints' (every budget "
+                "at which the best portfolio changes) \\[default: 0 to the budget in 8 steps].",
                 show_default=False,
             ),
         ] = None,
@@ -226,8 +228,10 @@ def register(app: typer.Typer) -> None:
 
             top = parse_budget(budget) if budget is not None else None
             floors = parse_minimum(minimum) if minimum else None
-            points = None
-            if curve is not None:
+            points: list[float] | Literal["breakpoints"] | None = None
+            if curve is not None and curve.strip() == "breakpoints":
+                points = "breakpoints"
+            elif curve is not None:
                 points = [parse_budget(x, name="--curve budget") for x in curve.split(",")]
             doc = load(file, catalogue, builtin=not no_builtin)
             with progress(err_console) as start:
