@@ -482,3 +482,37 @@ def test_a_non_ascii_digit_is_reported_not_read() -> None:
     reg = parse_bytes(body.encode("latin-1"), "d.csv")
     assert [r[0] for r in reg.reported] == [2] and "not a whole number" in reg.reported[0][2]
     assert len(reg.deals) == 1
+
+
+def test_atlas_matrix_for_the_web(imported: Path) -> None:
+    from tether._atlas import atlas_matrix
+    from tether._errors import ArgumentError
+
+    m = atlas_matrix(countries=["Latvia", "lithuania"], top=2, data_dir=imported)
+    assert list(m.shares.index) == ["Latvia", "Lithuania"] and m.shares.shape == (2, 3)
+    with pytest.raises(ArgumentError, match="no group 'nordic'"):
+        atlas_matrix(group="nordic", data_dir=imported)
+
+
+def test_a_failed_write_leaves_the_old_store_and_no_litter(
+    store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tether._atlas import store as store_module
+
+    before = dump(store)
+    monkeypatch.setattr(store_module, "_DEALS", "CREATE TABLE deals (broken")
+    res = atlas("import", str(SLICE), "--data-dir", str(store))
+    assert res.exit_code == 1 and "cannot write the atlas store" in res.output
+    assert dump(store) == before
+    assert [p.name for p in store.iterdir()] == [STORE_NAME]
+
+
+def test_platform_data_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import sys
+
+    monkeypatch.delenv("TETHER_DATA_DIR", raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    assert data_dir() == tmp_path / "xdg" / "tether"
+    monkeypatch.delenv("XDG_DATA_HOME")
+    assert data_dir() == Path.home() / ".local" / "share" / "tether"
