@@ -191,14 +191,15 @@ def test_breaks_anywhere_in_free_text_are_repaired(picks: list[int], cuts: list[
         body.append(",".join(f))
     reg = parse_bytes(("preamble\n" + header + "\n" + "\n".join(body) + "\n").encode("latin-1"))
     assert len(reg.deals) == len(picks) and not reg.reported
-    for deal, i in zip(reg.deals, picks, strict=True):
+    for j, (deal, i) in enumerate(zip(reg.deals, picks, strict=True)):
         r = rows[i]
-        assert deal.recipient == r[0] and deal.number_delivered == int(r[8])
-        joined = (deal.designation + deal.description + deal.comments).replace("\n", "")
-        assert (
-            joined == (r[6] + r[7] + r[12]).strip()
-            or joined == r[6].strip() + r[7].strip() + r[12].strip()
-        )
+        assert (deal.recipient, deal.supplier, deal.number_delivered) == (r[0], r[1], int(r[8]))
+        # one preamble line and the header, then two physical lines a row
+        assert deal.tiv_delivered == float(r[15]) and deal.line == 3 + 2 * j
+        texts = {6: deal.designation, 7: deal.description, 12: deal.comments}
+        for col, value in texts.items():
+            assert value.replace("\n", "") == r[col].strip()
+            assert value.count("\n") <= (col == (12, 7, 6)[j % 3])
 
 
 def test_malformed_rows_are_reported_with_their_line(tmp_path: Path) -> None:
