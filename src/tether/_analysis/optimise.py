@@ -298,8 +298,9 @@ def optimise(
     ``objective`` (``"expected"`` over the weighted scenarios, or ``"worst"``), ``area``
     (judge one area; default the force) and ``minimum`` (area -> lowest fraction of its
     same-day no-cutoff baseline on every day of every scenario) default to the
-    decision's. ``budgets``: the points of the curve (default: 0 to ``budget`` in
-    :data:`CURVE_POINTS` steps; ``"breakpoints"``: every budget at which the best
+    decision's. ``budgets``: the points of the curve (default: :data:`CURVE_POINTS`
+    from 0 to ``budget``, or to the cost of all the options if that is less, and
+    ``budget``; ``"breakpoints"``: every budget at which the best
     objective changes, each point at the cost of its portfolio). Budgets accept
     ``150e9``, ``150bn``, ``2.5m``.
 
@@ -316,8 +317,9 @@ def optimise(
         raise ArgumentError(f"give a budget: decision '{dec.name}' names none")
     top = parse_budget(raw_budget)
     points: list[float] | None = None  # None: every breakpoint
-    if budgets is None:
-        points = sorted(set(np.linspace(0.0, top, CURVE_POINTS).tolist()) | {top})
+    if budgets is None:  # up to the budget, or to the cost of every option if less
+        span = min(top, sum(document.option(n).cost for n in dec.options))
+        points = sorted(set(np.linspace(0.0, span, CURVE_POINTS).tolist()) | {top})
     elif budgets != "breakpoints":
         points = sorted({parse_budget(b, name="curve budget") for b in budgets} | {top})
     areas = tuple(a.name for a in s.force.areas)

@@ -205,7 +205,8 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--curve",
                 help="Budgets of the curve, comma-separated, or 'breakpoints' (every budget "
-                "at which the best portfolio changes) \\[default: 0 to the budget in 8 steps].",
+                "at which the best portfolio changes) \\[default: 9 from 0 to the budget, or to "
+                "the cost of every option if less].",
                 show_default=False,
             ),
         ] = None,
