@@ -256,20 +256,21 @@ def outstanding_stepped(
     H = plan.horizon
     T = H + 1
     P = len(rows)
-    exits = np.zeros((reps, P, burn + T + 1), dtype=np.int64)  # index: instant + burn
+    exits = np.zeros((burn + T + 1, reps, P), dtype=np.int64)  # [instant + burn, R, P]
+    flat_exits = exits.reshape(-1)
     r0, p0, route0, need0 = _pipeline_draw(plan, rows, lam_ss, reps, rng)
     back0 = _back_burn(clocks, r0, rows[p0], route0, need0 - burn, burn)
-    np.add.at(exits, (r0, p0, back0), 1)
+    np.add.at(exits, (back0, r0, p0), 1)
     current = np.zeros((reps, P), dtype=np.int64)
     np.add.at(current, (r0, p0), 1)
     cap = plan.route_capacity[rows]  # [P, 3]
     limited = np.isfinite(cap)
     queue = np.zeros((reps, P, 3), dtype=np.int64)
-    out = np.zeros((reps, P, T), dtype=np.int32)
+    out = np.zeros((T, reps, P), dtype=np.int32)  # day-major: contiguous days
     for t in range(-burn, T):
-        current -= exits[:, :, t + burn]
+        current -= exits[t + burn]
         if t >= 0:
-            out[:, :, t] = current
+            out[t] = current
         if t == H:
             break
         if limited.any():
@@ -290,8 +291,8 @@ def outstanding_stepped(
                         tb = burn + clocks.back_from(rr, rows[pp], route, np.full(len(rr), t), tau)
                     else:
                         tb = _back_burn(clocks, rr, rows[pp], route, t + np.ceil(tau), burn)
-                    np.add.at(exits, (rr, pp, tb), take[rr, pp])
-        current_t = out[:, :, t] if t >= 0 else current.astype(np.int32)
+                    np.add.at(exits, (tb, rr, pp), take[rr, pp])
+        current_t = out[t] if t >= 0 else current.astype(np.int32)
         rate = scale[:, max(t, 0)][None, :] * operating(t, current_t)
         n = rng.poisson(rate)
         current += n
@@ -315,8 +316,8 @@ def outstanding_stepped(
             tb = burn + clocks.back(rep, rows[p], route, day, xi, tau)
         else:
             tb = _back_burn(clocks, rep, rows[p], route, t + xi + tau, burn)
-        np.add.at(exits, (rep, p, tb), 1)
-    return out
+        np.add.at(flat_exits, (tb * reps + rep) * P + p, 1)
+    return np.ascontiguousarray(out.transpose(1, 2, 0))
 
 
 def availability_from_backorders(

@@ -296,11 +296,25 @@ def sample_limit(plan: Plan) -> int:
     return max(MIN_SAMPLES, SAMPLE_BYTES // max(per_rep, 1))
 
 
+#: Replication x part cells of one chunk on the day-stepped path (per day of the horizon
+#: and burn-in): each day's step is a few dozen array operations whatever their size, so
+#: large blocks of replications amortise them (about 100 MB of int64 + int32 state).
+STEP_CELLS = 8_000_000
+
+
 def chunk_size(plan: Plan, reps: int) -> int:
     """Replications per chunk: about :data:`CHUNK_CELLS` cells, at least
-    :data:`MIN_CHUNK_REPS` replications, at most ``reps``."""
+    :data:`MIN_CHUNK_REPS` replications, at most ``reps``; with fleets stepped day by day,
+    about :data:`STEP_CELLS` cells of their parts over the burn-in and the horizon
+    instead."""
     per_rep = (len(plan.part_labels) + 1) * (plan.horizon + 1)
-    return int(max(1, min(reps, max(MIN_CHUNK_REPS, CHUNK_CELLS // per_rep))))
+    cells = CHUNK_CELLS
+    stepped = np.flatnonzero(_stepped_fleets(plan)[plan.part_fleet])
+    if len(stepped):
+        burn = burn_in_days(plan, stepped) if plan.available_basis.any() else 0
+        per_rep = len(stepped) * (burn + plan.horizon + 2)
+        cells = STEP_CELLS
+    return int(max(1, min(reps, max(MIN_CHUNK_REPS, cells // per_rep))))
 
 
 def run_montecarlo(
