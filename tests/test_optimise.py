@@ -305,3 +305,16 @@ def test_breakpoints_curve() -> None:
         at = optimise(doc, budget=budget, budgets=[]).best.objective
         below = max(p.objective for p in pts if p.budget <= budget)
         assert at == pytest.approx(below, rel=1e-12)
+
+
+def test_fallback_bound_holds_the_exact_optimum() -> None:
+    """Enumeration capped at one option per fleet: local search, and a bound that the
+    exact optimum does not exceed."""
+    doc = document(SMALL, horizon=40)
+    exact = optimise(doc, budget=40, budgets=[])
+    local = optimise(doc, budget=40, budgets=[], max_enumerated=1)
+    assert not local.exact and any(not f.exact for f in local.fleets)
+    assert local.best.objective <= exact.best.objective + 1e-9
+    assert local.best.bound >= exact.best.objective - 1e-9
+    assert local.best.gap >= 0
+    assert any("searched locally" in n for n in local.notes)
