@@ -10,15 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tether._analysis.portfolio_curve import improve, solve_breakpoints, solve_curve
 from tether._analysis.portfolio_search import (
     Block,
     Choice,
     Problem,
     candidate_subsets,
-    improve,
     solve,
-    solve_breakpoints,
-    solve_curve,
 )
 from tether._errors import ArgumentError, SolverError
 

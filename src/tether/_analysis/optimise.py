@@ -24,6 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tether._analysis.fleet_plans import select_fleets, stack_fleets
+from tether._analysis.portfolio_curve import improve, solve_breakpoints, solve_curve
 from tether._analysis.portfolio_search import (
     MAX_ENUMERATED,
     Block,
@@ -31,9 +32,7 @@ from tether._analysis.portfolio_search import (
     Problem,
     Solution,
     candidate_subsets,
-    improve,
-    solve_breakpoints,
-    solve_curve,
+    feasible,
 )
 from tether._budget import parse_budget
 from tether._engine.analytic import run_analytic
@@ -427,8 +426,9 @@ def _search(
         if exact:
             subsets = candidate_subsets(choices, opts, top)
         else:
-            subsets = [x for x in candidate_subsets(choices, opts[:0], top)]
-            subsets += [frozenset({o}) for o in opts if choices[o].cost <= top]
+            subsets = [frozenset()] + [
+                frozenset({o}) for o in opts if feasible(choices, opts, frozenset({o}), top)
+            ]
         probe = Block(f, fleet_area[f], tuple(opts), tuple(subsets), np.zeros(0))
         values = evaluate(probe, list(subsets))
         upper = None if exact else _units_upper(doc, force, usable, opts, f, fleet_weight, s)

@@ -18,8 +18,9 @@ candidate chosen in each block is exactly the set of chosen options that touch i
 
 A block whose candidates are all enumerated is exact, so the MILP is exact and the gap
 reported is the one HiGHS proves. A block with too many options to enumerate keeps a pool
-of candidates grown by local search (:func:`improve`); its gap is then proved against a
-relaxation in which the block is worth an upper bound on any of its candidates.
+of candidates grown by local search (:mod:`tether._analysis.portfolio_curve`); its gap is
+then proved against a relaxation in which the block is worth an upper bound on any of
+its candidates.
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ import ctypes
 import math
 import os
 import sys
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any, Literal
 
@@ -45,11 +46,10 @@ __all__ = [
     "Problem",
     "Solution",
     "candidate_subsets",
-    "improve",
+    "feasible",
+    "minimum_rows",
+    "relative_gap",
     "solve",
-    "solve_breakpoints",
-    "solve_curve",
-    "with_bound",
 ]
 
 F64 = NDArray[np.float64]
@@ -173,7 +173,7 @@ def candidate_subsets(
         frozenset(combo)
         for r in range(len(opts) + 1)
         for combo in combinations(opts, r)
-        if _feasible(choices, opts, frozenset(combo), max_cost)
+        if feasible(choices, opts, frozenset(combo), max_cost)
     ]
 
 
@@ -207,7 +207,7 @@ class _Model:
         self.rows.append((idx, val, lo, hi))
 
 
-def _minimum_rows(
+def minimum_rows(
     problem: Problem, blocks: Sequence[Block], minimum: dict[int, float], xs: list[list[int]]
 ) -> list[tuple[list[int], list[float], float, float]]:
     """Rows ``sum x value >= floor - constant`` for every (scenario, area, day) some choice
@@ -298,7 +298,7 @@ def _build(
     if at_least is not None and objective == "expected":
         shift = float(_constant_values(problem) @ problem.weights)
         m.row(expected_row[0], expected_row[1], at_least - shift, math.inf)
-    for row in _minimum_rows(problem, blocks, minimum, xs):
+    for row in minimum_rows(problem, blocks, minimum, xs):
         m.row(*row)
     return m, ys, xs, z
 
@@ -410,7 +410,7 @@ def solve(
         cost=float(sum(problem.choices[o].cost for o in chosen)),
         objective=best,
         bound=bound,
-        gap=_gap(best, bound),
+        gap=relative_gap(best, bound),
         status=_status(h),
         values=tuple(float(v) for v in values),
         exact=all(b.exact for b in problem.blocks),
@@ -445,7 +445,7 @@ def _cheapest(
     return new if got >= floor else col
 
 
-def _gap(best: float, bound: float) -> float:
+def relative_gap(best: float, bound: float) -> float:
     """Relative gap ``(bound - best) / |bound|``; infinite when nothing bounds it."""
     if not math.isfinite(bound):
         return math.inf
@@ -487,102 +487,11 @@ def _start_columns(
     return col
 
 
-def relaxed(problem: Problem) -> Problem:
-    """``problem`` with every inexact block worth its upper bound whatever is chosen: a
-    relaxation, so its optimum bounds the true optimum from above."""
-    blocks = []
-    for b in problem.blocks:
-        if b.exact:
-            blocks.append(b)
-            continue
-        if b.upper is None:
-            raise ValueError(f"block {b.name} is not exact and has no upper bound")
-        blocks.append(replace(b, options=(), subsets=(frozenset(),), values=b.upper[None]))
-    return replace(problem, blocks=tuple(blocks))
-
-
-Evaluate = Callable[[Block, list[frozenset[int]]], F64]
-
-
-def improve(
-    problem: Problem,
-    budget: float,
-    objective: Objective,
-    minimum: dict[int, float] | None,
-    evaluate: Evaluate,
-    *,
-    rounds: int = 20,
-    time_limit: float | None = None,
-) -> tuple[Problem, Solution]:
-    """Local search for inexact blocks: solve over the pools, add every subset one option
-    away (in, out, or swapped) from each inexact block's chosen candidate, evaluate, and
-    solve again until no new candidate improves the objective. Returns the grown problem
-    and its solution; the solution's bound comes from :func:`relaxed`."""
-    sol = solve(problem, budget, objective, minimum, time_limit=time_limit)
-    for _ in range(rounds):
-        grown = list(problem.blocks)
-        added = False
-        for i, b in enumerate(problem.blocks):
-            if b.exact:
-                continue
-            chosen = frozenset(o for o in b.options if o in sol.chosen)
-            new = [s for s in _neighbours(problem, b, chosen, budget) if s not in b.subsets]
-            if not new:
-                continue
-            vals = evaluate(b, new)
-            grown[i] = replace(
-                b,
-                subsets=b.subsets + tuple(new),
-                values=np.concatenate([b.values, vals], axis=0),
-            )
-            added = True
-        if not added:
-            break
-        problem = replace(problem, blocks=tuple(grown))
-        nxt = solve(problem, budget, objective, minimum, start=sol.chosen, time_limit=time_limit)
-        better = nxt.objective > sol.objective + 1e-12 * max(1.0, abs(sol.objective))
-        sol = nxt
-        if not better:
-            break
-    return problem, with_bound(problem, sol, objective, minimum, time_limit)
-
-
-def with_bound(
-    problem: Problem,
-    sol: Solution,
-    objective: Objective,
-    minimum: dict[int, float] | None,
-    time_limit: float | None = None,
-) -> Solution:
-    """``sol`` with a bound valid for the whole problem: for a problem with inexact
-    blocks, the proved optimum of :func:`relaxed` (never below ``sol``)."""
-    if sol.exact:
-        return sol
-    try:
-        upper = solve(relaxed(problem), sol.budget, objective, minimum, time_limit=time_limit)
-        bound = max(upper.bound, sol.objective)
-    except ValueError:  # a block without an upper bound: no gap can be proved
-        bound = math.inf
-    return replace(sol, bound=bound, gap=_gap(sol.objective, bound), exact=False)
-
-
-def _neighbours(
-    problem: Problem, b: Block, chosen: frozenset[int], budget: float
-) -> list[frozenset[int]]:
-    out: list[frozenset[int]] = []
-    for o in b.options:
-        flip = chosen ^ {o}
-        out.append(flip)
-        if o in chosen:
-            for p in b.options:
-                if p not in chosen:
-                    out.append((chosen - {o}) | {p})
-    return [s for s in dict.fromkeys(out) if _feasible(problem.choices, b.options, s, budget)]
-
-
-def _feasible(
+def feasible(
     choices: Sequence[Choice], options: Sequence[int], s: frozenset[int], budget: float
 ) -> bool:
+    """Whether subset ``s`` of a block's ``options`` is feasible on its own: within the
+    budget, no excluded pair inside, each requirement that is among ``options`` met."""
     index = {c.name: i for i, c in enumerate(choices)}
     inside = set(options)
     if sum(choices[o].cost for o in s) > budget * (1 + 1e-12):
@@ -594,70 +503,3 @@ def _feasible(
         if any(index[q] in s for q in c.excludes):
             return False
     return True
-
-
-def solve_curve(
-    problem: Problem,
-    budgets: Sequence[float],
-    objective: Objective = "expected",
-    minimum: dict[int, float] | None = None,
-    *,
-    time_limit: float | None = None,
-    progress: Callable[[int, int], None] | None = None,
-) -> list[Solution]:
-    """The best portfolio at each budget, in increasing order of budget; each solve starts
-    from the previous budget's portfolio, so a larger budget never gives a worse one.
-    A budget at which no portfolio meets the minimum is left out."""
-    out: list[Solution] = []
-    start: tuple[int, ...] | None = None
-    order = sorted(set(float(b) for b in budgets))
-    if minimum:  # a minimum no choice meets fails at any budget: say where, once
-        _minimum_rows(
-            problem, problem.blocks, minimum, [[0] * len(b.subsets) for b in problem.blocks]
-        )
-    for i, b in enumerate(order):
-        try:
-            sol = solve(problem, b, objective, minimum, start=start, time_limit=time_limit)
-        except ArgumentError:
-            if not minimum:
-                raise
-            continue
-        out.append(with_bound(problem, sol, objective, minimum, time_limit))
-        start = sol.chosen
-        if progress is not None:
-            progress(i + 1, len(order))
-    return out
-
-
-def solve_breakpoints(
-    problem: Problem,
-    top: float,
-    objective: Objective = "expected",
-    minimum: dict[int, float] | None = None,
-    *,
-    limit: int = 100,
-    time_limit: float | None = None,
-    progress: Callable[[int, int], None] | None = None,
-) -> list[Solution]:
-    """Every breakpoint of the best objective as a function of the budget, from ``top``
-    down: the best portfolio at ``top``, then the best costing less than it (by more
-    than a relative 1e-6), and so on (at most ``limit`` points). Between two points the
-    best objective is that of the lower one. Returned in increasing order of budget,
-    each with its budget set to its cost (the least budget that buys it)."""
-    out: list[Solution] = []
-    budget = top
-    for i in range(limit):
-        try:
-            sol = solve(problem, budget, objective, minimum, time_limit=time_limit)
-        except ArgumentError:
-            if not minimum or not out:
-                raise
-            break
-        sol = with_bound(problem, sol, objective, minimum, time_limit)
-        out.append(replace(sol, budget=sol.cost))
-        if progress is not None:
-            progress(i + 1, limit)
-        if sol.cost <= 0:
-            break
-        budget = sol.cost * (1 - 1e-6) - 1e-9
-    return sorted(out, key=lambda s: s.budget)
