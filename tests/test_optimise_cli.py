@@ -92,3 +92,9 @@ def test_curve_of_breakpoints(decision_file: Path) -> None:
     assert res.exit_code == 0, res.output
     curve = json.loads(res.stdout)["curve"]
     assert all(p["budget"] == p["cost"] for p in curve)
+
+
+def test_a_file_without_decisions(tmp_path: Path) -> None:
+    res = CliRunner().invoke(app, ["optimise", "examples/single-fleet.yaml", "-b", "5m"])
+    assert res.exit_code == 2
+    assert "examples/single-fleet.yaml has no decisions" in res.output

@@ -271,6 +271,11 @@ def _resolve(
     doc: Document,
     decision: str | None,
 ) -> Any:
+    if not doc.decisions:
+        raise ArgumentError(
+            f"{doc.file or 'the document'} has no decisions: add a decisions: section naming "
+            "the force, the scenarios to judge on and the options on the table (docs/format.md)"
+        )
     try:
         return doc.decision(decision)
     except KeyError as exc:
