@@ -98,3 +98,20 @@ def test_a_file_without_decisions(tmp_path: Path) -> None:
     res = CliRunner().invoke(app, ["optimise", "examples/single-fleet.yaml", "-b", "5m"])
     assert res.exit_code == 2
     assert "examples/single-fleet.yaml has no decisions" in res.output
+
+
+def test_json_stdout_is_one_object_in_a_real_process(decision_file: Path) -> None:
+    """HiGHS prints a banner from C++ on its first use; stdout must stay pure JSON."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "tether", "optimise", str(decision_file), "-b", "40", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["budget"] == 40
+    assert "HiGHS" not in proc.stdout + proc.stderr
