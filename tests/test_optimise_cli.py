@@ -100,6 +100,7 @@ def test_a_file_without_decisions(tmp_path: Path) -> None:
     assert "examples/single-fleet.yaml has no decisions" in res.output
 
 
+@pytest.mark.slow
 def test_json_stdout_is_one_object_in_a_real_process(decision_file: Path) -> None:
     """HiGHS prints a banner from C++ on its first use; stdout must stay pure JSON."""
     import subprocess
