@@ -291,7 +291,7 @@ def main() -> None:
     g_took = time.perf_counter() - t1
     print(f"greedy by ratio: {g_value:.3f} days in {g_took:.2f} s: {', '.join(g_opts)}")
     t2 = time.perf_counter()
-    capped = tether.optimise(doc, budget=BUDGET, budgets=[], max_enumerated=3)  # type: ignore[call-arg]
+    capped = tether.optimise(doc, budget=BUDGET, budgets=[], max_enumerated=3)
     c_took = time.perf_counter() - t2
     print(
         f"enumeration capped at 3 options per fleet (local search): {capped.best.objective:.3f} "
