@@ -9,11 +9,16 @@ routes chosen by their shares, deterministic turnarounds whose clocks stop while
 route's supplier withholds that kind, spares on hand, and units up
 ``N - max_i ceil(backorders_i / Z_i)``.
 
-Before day 0 the model runs a warm-up with no cutoff, so that day 0 is in steady state.
+Before day 0 the model runs a warm-up with no cutoff of one longest turnaround: with
+deterministic turnarounds the pipeline then holds exactly the failures of the last
+turnaround, so day 0 is in steady state (the warm-up starts with stock on the shelf and
+an empty pipeline). A failure's route is one uniform draw compared with the cumulative
+shares, as an analyst would write it. The monitor records availability and backorders.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Generator
 from dataclasses import dataclass, field
@@ -61,6 +66,7 @@ class FleetModel:
         self.stock = [p.spares for p in fleet.parts]
         self.backorders = [0 for _ in fleet.parts]
         self.available: list[float] = []
+        self.backordered: list[int] = []
         for i in range(len(fleet.parts)):
             env.process(self.failures(i))
 
@@ -68,14 +74,16 @@ class FleetModel:
         part = self.fleet.parts[i]
         if part.rate_per_day <= 0:
             return
-        shares = [s for s, _, _ in part.routes]
+        cumulative = list(itertools.accumulate(s for s, _, _ in part.routes))
+        last = len(cumulative) - 1
         while True:
             yield self.env.timeout(self.rng.exponential(1.0 / part.rate_per_day))
             if self.stock[i] > 0:
                 self.stock[i] -= 1
             else:
                 self.backorders[i] += 1
-            route = int(self.rng.choice(len(shares), p=shares))
+            u = self.rng.random()
+            route = next((k for k, c in enumerate(cumulative) if u < c), last)
             self.env.process(self.repair(i, route))
 
     def repair(self, i: int, route: int) -> Generator[Any, Any, None]:
@@ -107,20 +115,30 @@ class FleetModel:
                 default=0,
             )
             self.available.append(max(self.fleet.units - down, 0) / self.fleet.units)
+            self.backordered.append(sum(self.backorders))
             yield self.env.timeout(1.0)
 
 
-def simulate_reference(fleet: RefFleet, reps: int, seed: int) -> np.ndarray:
-    """Availability per replication and day, ``[reps, horizon + 1]``."""
+@dataclass
+class RefRun:
+    """Per replication and day ``[reps, horizon + 1]``: availability and total
+    backorders."""
+
+    availability: np.ndarray
+    backorders: np.ndarray
+
+
+def simulate_reference(fleet: RefFleet, reps: int, seed: int) -> RefRun:
+    """Simulate ``reps`` replications of ``fleet`` from ``seed``."""
     rng = np.random.default_rng(seed)
-    longest = max((t for p in fleet.parts for _, t, _ in p.routes), default=0.0)
-    warmup = 3 * longest + 10
-    out = np.empty((reps, fleet.horizon + 1))
+    warmup = max((t for p in fleet.parts for _, t, _ in p.routes), default=0.0) + 1.0
+    avail = np.empty((reps, fleet.horizon + 1))
+    held = np.empty((reps, fleet.horizon + 1))
     for r in range(reps):
         env = simpy.Environment(initial_time=-warmup)
-        # the warm-up starts with stock on the shelf and an empty pipeline
         model = FleetModel(env, fleet, rng)
         env.process(model.monitor(0.0))
         env.run(until=fleet.horizon + 0.5)
-        out[r] = model.available
-    return out
+        avail[r] = model.available
+        held[r] = model.backordered
+    return RefRun(avail, held)

@@ -21,11 +21,11 @@ def test_simpy_reference_agrees_within_sampling_error(parts: int, units: int) ->
     plan = compile_scenario(doc, doc.scenarios[0])
     reps = 400
     mc = run_montecarlo(plan, 4000, np.random.default_rng(5), cannibalise=True, keep_samples=[])
-    sim = simulate_reference(reference_fleet(plan), reps, seed=6)
     days = np.arange(0, plan.horizon + 1, 5)
-    gap = np.abs(mc.mean["availability"][1, 0, days] - sim.mean(axis=0)[days])
-    se = np.hypot(
-        mc.stderr["availability"][1, 0, days], sim.std(axis=0, ddof=1)[days] / np.sqrt(reps)
-    )
-    # 74 days checked: allow 4 standard errors on each
-    assert np.all(gap <= 4 * se + 1e-9), (gap / se).max()
+    for b in (0, 1):  # the baseline and the scenario
+        sim = simulate_reference(reference_fleet(plan, b), reps, seed=6 + 10 * b)
+        for key, ref in (("availability", sim.availability), ("backorders", sim.backorders)):
+            gap = np.abs(mc.mean[key][b, 0, days] - ref.mean(axis=0)[days])
+            se = np.hypot(mc.stderr[key][b, 0, days], ref.std(axis=0, ddof=1)[days] / np.sqrt(reps))
+            # 74 days checked per curve: allow 4 standard errors on each
+            assert np.all(gap <= 4 * se + 1e-9), (key, b, (gap / se).max())

@@ -14,7 +14,14 @@ from tether import _plan
 from tether._engine.analytic import run_analytic
 from tether._engine.mc_parts import burn_in_days
 from tether._engine.mc_watch import Watch, spread
-from tether._engine.montecarlo import MonteCarloOutput, chunk_size, run_montecarlo, sample_limit
+from tether._engine.montecarlo import (
+    BLOCK_CELLS,
+    MonteCarloOutput,
+    chunk_size,
+    run_montecarlo,
+    sample_limit,
+    stepped_fleets,
+)
 from tether._errors import ArgumentError, CapacityError, Diagnostic
 from tether._metrics import Summary, drivers, fraction_of, summarise
 from tether._model import Cutoff, Document, Scenario
@@ -181,44 +188,59 @@ def _expected_failures(plan: Plan) -> float:
     return float((rate * (hours + plan.hours[f, 0] * tbar)).sum())
 
 
-def _montecarlo_costs(plan: Plan, n_quantiles: int) -> tuple[float, float, float, float]:
-    """Bytes of a Monte Carlo run: fixed, per replication kept, per replication of a
-    chunk, and per replication of the band computation (see :func:`montecarlo_bytes`)."""
+def _montecarlo_costs(
+    plan: Plan, n_quantiles: int
+) -> tuple[float, float, Callable[[int], float], float]:
+    """Bytes of a Monte Carlo run: fixed, per replication kept, one chunk of ``r``
+    replications, and per replication of the band computation (see
+    :func:`montecarlo_bytes`)."""
     B, nf, T = len(plan.batch), len(plan.fleets), plan.horizon + 1
     plan_bytes = sum(v.nbytes for v in vars(plan).values() if isinstance(v, np.ndarray))
     watched = (len(plan.areas) + nf) * (T + 2) * 8 * 4  # histograms and counts (mc_watch)
+    tables = 8 * T * int((plan.share > 0).sum())  # return instants by day (Clocks, cached)
     fixed = (
         plan_bytes
+        + tables
         + (12 * B + 24) * nf * T * 8
         + 2 * n_quantiles * (len(plan.areas) + nf) * T * 8
         + watched
     )
     c = _CHUNK_BYTES
     per_day = (
-        c["part"] * len(plan.part_labels)
-        + c["software"] * len(plan.sw_fleet)
+        c["software"] * len(plan.sw_fleet)
         + c["munition"] * len(plan.mu_fleet)
         + c["service"] * len(plan.sv_fleet)
         + c["fleet"] * nf
     )
     if plan.random_cutoffs:  # cut masks and clocks per replication
         per_day += plan.cut.shape[1] * plan.cut.shape[2] + 24 * (1 + 3 * len(plan.suppliers))
-    chunk = T * per_day + _FAILURE_BYTES * _expected_failures(plan)
-    stepped = np.flatnonzero(plan.available_basis[plan.part_fleet])
+    stepped = np.flatnonzero(stepped_fleets(plan)[plan.part_fleet])
+    n_fixed = len(plan.part_labels) - len(stepped)
+    failures = _expected_failures(plan)
+    extra = 0.0
     if len(stepped):  # items out over the burn-in and the horizon, int64 per part row
-        chunk += 2 * 8 * len(stepped) * (burn_in_days(plan, stepped) + T + 1)
-    return float(fixed), float(nf * T * 4), float(chunk), float(3 * T * 4)
+        burn = burn_in_days(plan, stepped) if plan.available_basis.any() else 0
+        extra = 2 * 8 * len(stepped) * (burn + T + 1) + c["part"] * T * len(stepped)
+
+    def chunk(r: int) -> float:
+        # the fixed path holds one block of part rows at a time (part_blocks)
+        share = min(1.0, max(1, BLOCK_CELLS // max(r * T, 1)) / max(n_fixed, 1))
+        rows = c["part"] * T * n_fixed * share + _FAILURE_BYTES * failures * share
+        return r * (T * per_day + rows + extra)
+
+    return float(fixed), float(nf * T * 4), chunk, float(3 * T * 4)
 
 
 def montecarlo_bytes(plan: Plan, reps: int, n_quantiles: int = len(QUANTILES)) -> int:
     """Estimated peak memory, in bytes, of a Monte Carlo run of ``plan``: the plan itself,
-    the running sums and outputs, the kept samples ``[reps, F, T]`` float32, and the larger
+    the running sums and outputs, the kept samples ``[K, F, T]`` float32, and the larger
     of one chunk's temporaries (:func:`~tether._engine.montecarlo.chunk_size`
-    replications) and the band computation (one area or fleet at a time). Samples and
-    bands hold at most :func:`~tether._engine.montecarlo.sample_limit` replications."""
+    replications, a block of part rows at a time) and the band computation (one area or
+    fleet at a time). Samples and bands hold ``K = min(reps,``
+    :func:`~tether._engine.montecarlo.sample_limit` ``)`` replications."""
     fixed, kept, chunk, bands = _montecarlo_costs(plan, n_quantiles)
     k = min(reps, sample_limit(plan))
-    return int(fixed + k * kept + max(chunk_size(plan, reps) * chunk, k * bands))
+    return int(fixed + k * kept + max(chunk(chunk_size(plan, reps)), k * bands))
 
 
 def check_montecarlo_memory(
@@ -233,7 +255,7 @@ def check_montecarlo_memory(
 
     def cost(r: int) -> float:
         k = min(r, sample_limit(plan))
-        return fixed + k * kept + max(chunk_size(plan, r) * chunk, k * bands)
+        return fixed + k * kept + max(chunk(chunk_size(plan, r)), k * bands)
 
     lo, hi = 1, reps  # the most replications that fit (the cost grows with reps)
     while lo < hi:

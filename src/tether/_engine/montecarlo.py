@@ -12,6 +12,7 @@ basis, and quantile bands.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -32,7 +33,7 @@ from tether._engine.mc_parts import (
 )
 from tether._engine.mc_watch import Watch, Watched
 
-__all__ = ["MonteCarloOutput", "run_montecarlo"]
+__all__ = ["MonteCarloOutput", "run_montecarlo", "sample_limit", "stepped_fleets"]
 
 F64 = NDArray[np.float64]
 F32 = NDArray[np.float32]
@@ -71,7 +72,8 @@ def _fleet_product(values: F64, fleet_of: I64, n_fleets: int) -> F64:
     return out
 
 
-def _stepped_fleets(plan: Plan) -> B8:
+def stepped_fleets(plan: Plan) -> B8:
+    """Fleets stepped day by day: on the 'available' basis, or with a depot capacity."""
     capped = np.isfinite(plan.route_capacity).any(axis=1)
     stepped = plan.available_basis.copy()
     np.logical_or.at(stepped, plan.part_fleet, capped)
@@ -101,9 +103,38 @@ def _parts(
     if force.window is not None:
         lam = lam * force.window
         lam_ss = lam_ss * force.from_zero
-    stepped = _stepped_fleets(plan)[f]
+    stepped = stepped_fleets(plan)[f]
     fixed = np.flatnonzero(~stepped)
     rows = np.flatnonzero(stepped)
+    blocks = part_blocks(force, fixed, reps, T)
+    if len(blocks) > 1:  # a large force: whole groups of fixed rows at a time
+        avail = np.ones((reps, nf, T))
+        backorders = np.zeros((reps, nf, T))
+        for block in blocks:
+            out = outstanding_fixed(
+                plan, block, lam[block], lam_ss[block], clocks, reps, rng, divert
+            )
+            _combine(plan, force, block, out, cannibalise, avail, backorders)
+        if len(rows):
+            out = np.zeros((reps, len(rows), T), dtype=np.int32)
+            basis_rows = plan.available_basis[f[rows]]
+            for sel, burn in ((basis_rows, True), (~basis_rows, False)):
+                if sel.any():
+                    out[:, sel] = _stepped(
+                        plan,
+                        force,
+                        rows[sel],
+                        lam,
+                        lam_ss,
+                        clocks,
+                        divert,
+                        reps,
+                        rng,
+                        cannibalise,
+                        burn,
+                    )
+            _combine(plan, force, rows, out, cannibalise, avail, backorders)
+        return avail, backorders
     if not len(rows):
         out = outstanding_fixed(plan, fixed, lam, lam_ss, clocks, reps, rng, divert)
     else:
@@ -129,13 +160,64 @@ def _parts(
     return avail, backorders
 
 
+#: Replication x part-row x day cells of the fixed path at a time: a large force is
+#: simulated a block of part rows (whole groups) at a time, so that memory stays bounded
+#: however many rows it has.
+BLOCK_CELLS = 2_000_000
+
+
+def part_blocks(force: Force, rows: I64, reps: int, T: int) -> list[I64]:
+    """``rows`` cut into blocks of whole groups, each about :data:`BLOCK_CELLS` cells for
+    ``reps`` replications (one block when they all fit)."""
+    per_block = max(1, BLOCK_CELLS // max(reps * T, 1))
+    if len(rows) <= per_block:
+        return [rows]
+    order = rows[np.argsort(force.group[rows], kind="stable")]
+    g = force.group[order]
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    cuts = [0]
+    for s in starts[1:]:
+        if s - cuts[-1] >= per_block:
+            cuts.append(int(s))
+    cuts.append(len(order))
+    return [np.sort(order[a:b]) for a, b in itertools.pairwise(cuts)]
+
+
+def _combine(
+    plan: Plan,
+    force: Force,
+    rows: I64,
+    out: NDArray[np.int32],
+    cannibalise: bool,
+    avail: F64,
+    backorders: F64,
+) -> None:
+    """Fold part ``rows`` (whole groups; items out ``out [R, rows, T]``) into fleet
+    availability (a product over parts without cannibalisation, the minimum over parts
+    of ``N - ceil(B / Z)`` with it) and backorders."""
+    gids = np.unique(force.group[rows])
+    lead = force.lead[gids]
+    held = _held(force, out, plan.spares, rows)
+    units = force.units if force.units_change else plan.units
+    f = plan.part_fleet[lead]
+    nf = len(plan.fleets)
+    a = availability_from_backorders(held, f, units, plan.quantity[lead], nf, cannibalise)
+    if cannibalise:
+        np.minimum(avail, a, out=avail)
+    else:
+        avail *= a
+    group_add(backorders, f, held)
+
+
 def _held(
     force: Force, out: NDArray[np.int32], spares: I64, rows: I64 | None = None
 ) -> NDArray[np.int32]:
     """Backorders per group ``[R, G, ...]`` from items out per row ``[R, P, ...]`` (of part
-    ``rows``, whole groups; all rows when ``None``) on day ``day``."""
+    ``rows``, whole groups, sorted by group; all rows when ``None``); ``spares [P]`` of
+    every row."""
     if not force.grouped and force.stock is None:
-        held = out - spares.astype(np.int32)[(None, slice(None), *(None,) * (out.ndim - 2))]
+        mine = spares if rows is None else spares[rows]
+        held = out - mine.astype(np.int32)[(None, slice(None), *(None,) * (out.ndim - 2))]
         np.maximum(held, 0, out=held)
         return held
     group = force.group if rows is None else force.group[rows]
@@ -309,7 +391,7 @@ def chunk_size(plan: Plan, reps: int) -> int:
     instead."""
     per_rep = (len(plan.part_labels) + 1) * (plan.horizon + 1)
     cells = CHUNK_CELLS
-    stepped = np.flatnonzero(_stepped_fleets(plan)[plan.part_fleet])
+    stepped = np.flatnonzero(stepped_fleets(plan)[plan.part_fleet])
     if len(stepped):
         burn = burn_in_days(plan, stepped) if plan.available_basis.any() else 0
         per_rep = len(stepped) * (burn + plan.horizon + 2)
