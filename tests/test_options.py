@@ -9,7 +9,7 @@ import pytest
 
 import tether
 from tether._errors import ArgumentError, CapacityError, InputError
-from tether._plan import compile_plan, compile_scenario
+from tether._plan import Plan, compile_plan, compile_scenario
 from tether._plan_options import lead_time_nodes, option_fleets
 
 EXAMPLE = (Path(__file__).parent.parent / "examples" / "single-fleet.yaml").read_text()
@@ -84,12 +84,24 @@ def _errors(text: str) -> list[str]:
     return [f"{d.line}:{d.field}: {d.message}" for d in exc.value.diagnostics]
 
 
-def _compile(doc: tether.Document, names: list[str], days: list[int] | None = None, **kw: object):
+def _compile(
+    doc: tether.Document,
+    names: list[str],
+    days: list[int] | None = None,
+    max_bytes: int | None = None,
+) -> Plan:
     sc = doc.scenario("us-pause-90")
     force = doc.force("demo")
     opts = [doc.option(n) for n in names]
     return compile_plan(
-        doc, force, sc, [[], sc.cutoffs], ["baseline", sc.name], options=opts, lead_times=days, **kw
+        doc,
+        force,
+        sc,
+        [[], sc.cutoffs],
+        ["baseline", sc.name],
+        options=opts,
+        lead_times=days,
+        max_bytes=max_bytes,
     )
 
 
@@ -187,6 +199,19 @@ def test_bad_input_one_located_message(old: str, new: str, expect: str) -> None:
     assert len(errors) == 1, errors
     assert expect in errors[0]
     assert not errors[0].startswith("0:")  # located
+
+
+def test_service_option_needs_no_alternative_yet() -> None:
+    held = EXAMPLE.replace(
+        "            resupply: [{per_day: 20}]\n",
+        "            resupply: [{per_day: 20}]\n        services:\n"
+        "          targeting-intelligence: {alternative: {supplier: acme-de}}\n",
+    )
+    with pytest.raises(InputError) as exc:
+        tether.load_text(held + OPTIONS, "s.yaml")
+    (d,) = exc.value.diagnostics
+    assert d.field == "options[intel].services[0].service"
+    assert "already has an alternative" in d.message
 
 
 def test_requires_cycle_and_self() -> None:

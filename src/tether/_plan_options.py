@@ -287,7 +287,7 @@ def lead_time_nodes(option: Option, k: int, horizon: int | None = None) -> tuple
     for b in np.unique(which):
         sel = which == b
         d, q = days[sel], p[sel]
-        half = np.searchsorted(np.cumsum(q), 0.5 * q.sum())
+        half = np.searchsorted(np.cumsum(q), 0.5 * q.sum() * (1 - 1e-9))  # lower median
         nodes.append(int(d[min(half, len(d) - 1)]))
         weights.append(float(q.sum()))
     return np.array(nodes, dtype=np.int64), np.array(weights)

@@ -78,8 +78,16 @@ class OptionChecker:
             self.resupply(i, r.fleet, r.munition, r.supplier)
         for i, v in enumerate(o.services):
             st = self.system_of(v.fleet, ("services", i, "fleet"))
-            if st is not None:
-                self.item(st, "services", v.service, ("services", i, "service"))
+            if st is not None and self.item(st, "services", v.service, ("services", i, "service")):
+                held = (
+                    self.fleets[v.fleet].services.get(v.service) if v.fleet in self.fleets else None
+                )
+                if held is not None and held.alternative is not None:
+                    self.report(
+                        ("services", i, "service"),
+                        "the fleet already has an alternative provider for this service; "
+                        "an option can add one, not change it",
+                    )
             self.need(v.supplier, self.c.suppliers, "supplier", ("services", i, "supplier"))
         for i, d in enumerate(o.deliveries):
             self.delivery(i, d)
