@@ -253,3 +253,42 @@ def test_diverted_items_share_the_domestic_capacity(capacity: float) -> None:
     check(free, 2000, 8)
     if capacity >= 3:
         assert np.all(np.abs(gap) <= 3 * se + 1e-9)
+
+
+def _varying_cases() -> dict[str, Plan]:
+    plan = base_plan(cutoffs=[{"supplier": "acme", "start_day": 10, "end_day": 40}])
+    domestic = {"share": [0.0, 1.0, 0.0], "route_time": [0.0, 10.0, 0.0]}
+    cut_repair = base_plan(cutoffs=[{"supplier": "acme", "kinds": ["repair"], "start_day": 10}])
+    return {
+        "window": with_rows(
+            plan,
+            [{}, domestic | {"route_supplier": [-1, -1, -1]}],
+            row_from=np.array([0, 25]),
+            row_until=np.array([25, 81]),
+        ),
+        "units": replace(
+            plan,
+            un_fleet=np.array([0, 0]),
+            un_day=np.array([15, 50]),
+            un_add=np.array([20.0, -30.0]),
+        ),
+        "stock": replace(plan, st_row=np.array([0]), st_day=np.array([30]), st_add=np.array([5])),
+        "divert": replace(
+            cut_repair, route_time=np.array([[0.0, 8.0, 30.0]]), divert=np.array([True])
+        ),
+    }
+
+
+@pytest.mark.parametrize("name", ["window", "units", "stock", "divert"])
+def test_agrees_with_the_analytic_engine(name: str) -> None:
+    """Within 3 standard errors of the analytic engine's time-varying force, every day."""
+    pytest.importorskip("tether._engine.varying")  # the analytic side of the same arrays
+    from tether._engine.analytic import run_analytic
+
+    plan = _varying_cases()[name]
+    exact = run_analytic(plan)
+    mc = run_montecarlo(plan, 3000, np.random.default_rng(11), keep_samples=[])
+    for k in ("availability", "backorders"):
+        se = np.maximum(mc.stderr[k], 1e-3)  # a day with no backorder sampled still counts
+        gap = np.abs(mc.mean[k] - getattr(exact, k))
+        assert np.all(gap <= 3 * se), (k, (gap / se).max())
