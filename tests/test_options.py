@@ -6,6 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import tether
 from tether._errors import ArgumentError, CapacityError, InputError
@@ -464,3 +466,53 @@ def test_schema_has_options() -> None:
     s = schema()
     assert "options" in s["properties"] and "decisions" in s["properties"]
     assert s["$defs"]["Option"]["properties"]["cost"]["minimum"] == 0.0
+
+
+def test_stockpile_and_later_resupply_in_the_engine(doc: tether.Document) -> None:
+    from tether._engine.analytic import run_analytic
+
+    base = run_analytic(_compile(doc, [])).capability[1, 0]
+    more = run_analytic(_compile(doc, ["rockets"], [30])).capability[1, 0]
+    np.testing.assert_allclose(more[:30], base[:30], rtol=1e-12)  # nothing before day 30
+    assert (more >= base - 1e-9).all()
+    assert more.sum() > base.sum() + 10  # 500 rounds delivered on day 30 last 25 days more
+
+
+NAMES = ["fc-rights", "fc-depot", "more-spares", "rockets", "intel", "more-launchers", "patch"]
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    chosen=st.lists(st.sampled_from(NAMES), unique=True, max_size=len(NAMES)),
+    days=st.lists(st.integers(0, 500), min_size=len(NAMES), max_size=len(NAMES)),
+)
+def test_compiled_plans_are_consistent(chosen: list[str], days: list[int]) -> None:
+    doc = tether.load_text(EXAMPLE + OPTIONS, "demo.yaml")
+    plan = _compile(doc, chosen, days[: len(chosen)])
+    T = plan.horizon + 1
+    # the rows of each group partition the days 0..T
+    for g in np.unique(plan.part_group):
+        rows = np.flatnonzero(plan.part_group == g)
+        assert plan.row_from[rows[0]] == 0 and plan.row_until[rows[-1]] == T
+        assert (plan.row_until[rows[:-1]] == plan.row_from[rows[1:]]).all()
+        assert (plan.row_from[rows] < plan.row_until[rows]).all()
+        assert len({plan.part_fleet[r] for r in rows}) == 1
+        assert len({plan.spares[r] for r in rows}) == 1
+    # every change falls within the horizon; units never below 0
+    for arr in (plan.st_day, plan.un_day, plan.md_day, plan.rs_from, plan.sv_alt_from):
+        assert ((arr >= 0) & (arr <= plan.horizon)).all()
+    for f in range(len(plan.fleets)):
+        sel = plan.un_fleet == f
+        order = np.argsort(plan.un_day[sel], kind="stable")
+        by_day: dict[int, float] = {}
+        for d, a in zip(plan.un_day[sel][order], plan.un_add[sel][order], strict=True):
+            by_day[int(d)] = by_day.get(int(d), 0.0) + float(a)
+        running = plan.units[f] + np.cumsum([by_day[d] for d in sorted(by_day)])
+        assert (running >= 0).all()
+    # a chosen option past the horizon adds nothing the others do not
+    late = [d if n != "more-spares" else T for n, d in zip(chosen, days, strict=False)]
+    rest = [n for n in chosen if n != "more-spares"]
+    kept = [d for n, d in zip(chosen, days, strict=False) if n != "more-spares"]
+    a, b = _compile(doc, chosen, late), _compile(doc, rest, kept)
+    for name in ("st_row", "st_day", "st_add", "un_day", "un_add", "md_day", "part_group"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
