@@ -400,6 +400,24 @@ def test_fleet_subset(doc: tether.Document) -> None:
         lead_times=[5],
     )
     assert len(with_opt.st_row) == 0  # the option touches 'launchers' only
+    # the fleets option_fleets names (a new fleet included) are a valid subset
+    opt = two.option("more-launchers")
+    sub = compile_plan(
+        two,
+        force,
+        sc,
+        [[]],
+        ["b"],
+        fleets=option_fleets(two, force, opt),
+        options=[opt],
+        lead_times=[5],
+    )
+    assert sub.fleets == ("launchers", "launchers-b")
+    new_only = compile_plan(
+        two, force, sc, [[]], ["b"], fleets={"launchers-b"}, options=[opt], lead_times=[5]
+    )
+    assert new_only.fleets == ("launchers-b",)
+    assert new_only.un_day.tolist() == [5, 35, 65, 96]  # within the 100-day horizon
     with pytest.raises(ArgumentError, match="no fleet named 'nope'"):
         compile_plan(two, force, sc, [[]], ["b"], fleets={"nope"})
 

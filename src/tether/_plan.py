@@ -280,14 +280,16 @@ def compile_plan(
     ``options`` are mitigation options bought for the force, option ``i`` taking effect
     on day ``lead_times[i]`` (default: each option's fixed lead time); they fill the
     plan's time-varying arrays (see :mod:`tether._plan_options`). ``fleets`` compiles
-    only those fleets of the force (and the new fleets options deliver into them).
+    only those fleets of the force, and the new fleets the options deliver that are named
+    there or replace a fleet named there (names from :func:`option_fleets` are accepted).
     """
     horizon = scenario.horizon_days
     T = horizon + 1
     levels = levels_by_day(scenario, horizon)
     systems = {s.name: s for s in doc.systems}
     if fleets is not None:
-        unknown = sorted(set(fleets) - {f.name for f in force.fleets})
+        delivered = {d.fleet for o in options for d in o.deliveries}
+        unknown = sorted(set(fleets) - {f.name for f in force.fleets} - delivered)
         if unknown:
             raise ArgumentError(f"force '{force.name}' has no fleet named {unknown[0]!r}")
     changes = (
