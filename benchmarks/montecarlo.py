@@ -7,7 +7,8 @@ that mean availability and mean backorders agree within sampling error on every 
 and prints the time ratio per case (``ratio montecarlo-vs-simpy-CASE: VALUE``). Its last
 line is ``ratio montecarlo-vs-simpy: VALUE`` (medium case).
 
-Run: python benchmarks/montecarlo.py [--reps 100] [--seed 1]
+Run: python -m benchmarks.montecarlo [--reps 100] [--seed 1]; with ``--stepped``, the
+day-stepped path against the fixed path (``ratio stepped-available-vs-fixed: VALUE``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import platform
 import time
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -169,15 +171,48 @@ def compare(case: str, reps: int, seed: int, repeat: int) -> float:
     return t_simpy / t_tether
 
 
+def stepped_vs_fixed(reps: int, seed: int, repeat: int) -> float:
+    """Time the day-stepped path (every fleet on the 'available' basis; then a depot
+    capacity on every supplier-repair route) against the fixed path on the medium fleet,
+    at the same replications."""
+    n_parts, units = CASES["medium"]
+    doc = fleet_document(n_parts, units)
+    plan = compile_scenario(doc, doc.scenarios[0])
+    cap = plan.route_capacity.copy()
+    cap[:, 2] = np.where(plan.share[:, 2] > 0, 5.0, np.inf)
+    variants = {
+        "fixed": plan,
+        "available": replace(plan, available_basis=np.ones_like(plan.available_basis)),
+        "capacity": replace(plan, route_capacity=cap),
+    }
+    times = {}
+    for name, p in variants.items():
+        times[name], _ = best_of(
+            repeat,
+            lambda p=p: run_montecarlo(p, reps, np.random.default_rng(seed), keep_samples=[]),
+        )
+    print(
+        f"medium, {reps} reps: fixed {times['fixed']:.2f} s, 'available' basis "
+        f"{times['available']:.2f} s (burn-in included), depot capacity {times['capacity']:.2f} s"
+    )
+    print(f"ratio stepped-capacity-vs-fixed: {times['capacity'] / times['fixed']:.1f}")
+    return times["available"] / times["fixed"]
+
+
 def main() -> None:
     tune_allocator()  # as the tether command does; both sides run in this process
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=100)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--repeat", type=int, default=3, help="best of this many runs (large: 1)")
+    ap.add_argument("--stepped", action="store_true", help="time the day-stepped path instead")
     args = ap.parse_args()
     machine = f"{platform.machine()} {platform.processor() or ''}".strip()
     print(f"machine: {machine}, python {platform.python_version()}")
+    if args.stepped:
+        ratio = stepped_vs_fixed(args.reps, args.seed, args.repeat)
+        print(f"ratio stepped-available-vs-fixed: {ratio:.1f}")
+        return
     ratios = {case: compare(case, args.reps, args.seed, args.repeat) for case in CASES}
     for case, ratio in ratios.items():
         print(f"ratio montecarlo-vs-simpy-{case}: {ratio:.1f}")
