@@ -236,3 +236,19 @@ def test_breakpoints_are_the_step_function(seed: int, n: int) -> None:
         want = brute(problem, tables, touch, area_of, budget, "expected")
         below = [p.objective for p in points if p.budget <= budget + 1e-9]
         assert max(below) == pytest.approx(want, rel=1e-9, abs=1e-9)
+
+
+def test_solves_after_another_highs_user_set_up_threads() -> None:
+    """HiGHS's thread pool is global: a solve must not ask for a thread count different
+    from the one another user (the spares or industry solvers) started it with."""
+    import highspy
+
+    from tether._analysis.portfolio_search import _quiet_highs
+
+    other = _quiet_highs()
+    other.setOptionValue("threads", 2)
+    other.addVar(0.0, 1.0)
+    other.run()
+    problem, *_ = synthetic(2, 4)
+    assert solve(problem, 10.0).status == "Optimal"
+    del highspy

@@ -329,7 +329,6 @@ def _run(m: _Model, start: Sequence[float] | None, time_limit: float | None) -> 
     h.passModel(lp)
     h.setOptionValue("mip_rel_gap", 0.0)
     h.setOptionValue("mip_abs_gap", 1e-9)
-    h.setOptionValue("threads", 1)
     h.setOptionValue("mip_feasibility_tolerance", 1e-9)
     h.setOptionValue("primal_feasibility_tolerance", 1e-9)
     if time_limit is not None:
