@@ -550,3 +550,27 @@ def test_engines_agree_on_a_plan_with_every_kind_of_option(doc: tether.Document)
     se = mc.stderr["capability"][1].sum(axis=0)
     days = [0, 50, 100, 150, 201, 250, 300, 365]
     assert (np.abs(exact[days] - mean[days]) <= 4 * se[days] + 1e-3).all()
+
+
+def test_an_option_may_stock_a_fleet_another_delivers() -> None:
+    extra = """  - name: b-spares
+    force: demo
+    cost: 1
+    lead_time_days: 50
+    requires: [more-launchers]
+    spares: [{fleet: launchers-b, part: engine, add: 2}]
+"""
+    doc = tether.load_text(
+        EXAMPLE + OPTIONS.replace("decisions:\n", extra + "decisions:\n"), "b.yaml"
+    )
+    plan = _compile(doc, ["more-launchers", "b-spares"], [200, 50])
+    assert plan.part_labels[plan.st_row[0]] == "launchers-b/engine"
+    assert plan.st_day.tolist() == [50] and plan.st_add.tolist() == [2]
+    # without the delivering option the fleet is unknown: a located error
+    bad = OPTIONS.replace(
+        "decisions:\n", extra.replace("    requires: [more-launchers]\n", "") + "decisions:\n"
+    )
+    with pytest.raises(InputError) as exc:
+        tether.load_text(EXAMPLE + bad, "b.yaml")
+    (d,) = exc.value.diagnostics
+    assert d.field == "options[b-spares].spares[0].fleet"

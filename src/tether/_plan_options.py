@@ -129,13 +129,15 @@ def collect(
     own = {f.name: f for f in force.fleets}
     keep = None if fleets is None else set(fleets)
     new: dict[str, Fleet] = {}
-    for opt, day in sorted(zip(options, lead_times, strict=True), key=lambda x: x[1]):
+    timed = sorted(zip(options, lead_times, strict=True), key=lambda x: x[1])
+    for opt, _ in timed:
         if opt.force != force.name:
             raise ArgumentError(
                 f"option '{opt.name}' is for force '{opt.force}', not '{force.name}'"
             )
-        if day > horizon:
-            continue
+    timed = [(opt, day) for opt, day in timed if day <= horizon]
+    # deliveries first: an option may stock a fleet another option delivers later
+    for opt, day in timed:
         for i, dv in enumerate(opt.deliveries):
             if keep is not None and dv.fleet not in keep and dv.replaces not in keep:
                 continue
@@ -149,11 +151,11 @@ def collect(
             out.units += [(dv.fleet, t, n) for t, n in steps]
             if dv.replaces is not None:
                 out.units += [(dv.replaces, t, -n) for t, n in steps]
-        known = set(own) | set(new)
 
-        def ok(fleet: str, known: set[str] = known) -> bool:
-            return fleet in known and (keep is None or fleet in keep or fleet in new)
+    def ok(fleet: str) -> bool:
+        return fleet in new or (fleet in own and (keep is None or fleet in keep))
 
+    for opt, day in timed:
         out.stock += [(s.fleet, s.part, day, s.add) for s in opt.spares if ok(s.fleet)]
         for dp in opt.depots:
             if ok(dp.fleet):
