@@ -319,3 +319,18 @@ def test_recovery_after_a_cutoff_is_gradual_with_capacity() -> None:
     free = run_analytic(unlimited).availability[1, 0, 70:]
     assert (np.diff(free) > 1e-3).sum() <= 3
     assert (np.diff(capped) > 1e-3).sum() > 10
+
+
+def test_a_huge_backlog_takes_its_fluid_mean() -> None:
+    """Thousands of items a day: the backlog is not carried in distribution (bounded
+    cost); its mean is the fluid recursion's, here exact (arrivals 5000 a day, capacity
+    3000, so the backlog at instant u >= 1 is 5000 + 2000 (u - 1))."""
+    from tether._engine.backlog import backlog_route
+    from tether._engine.pipeline import clock
+
+    ck = clock(np.ones(11, dtype=np.bool_))
+    mean, q = backlog_route(ck, 4.0, 3000.0, np.full(11, 5000.0), 0.0)
+    assert q is None
+    # out at t: the backlog at u0 = t - 3 plus the failures of days u0 .. t - 1
+    t = np.arange(4, 11)
+    assert_allclose(mean[4:], 5000.0 + 2000.0 * (t - 4) + 5000.0 * 3, rtol=1e-12)

@@ -29,6 +29,7 @@ from numpy.typing import NDArray
 from scipy import stats
 
 from tether._engine.pipeline import Clock
+from tether._engine.poisson import backorders_and_up
 
 __all__ = ["Backlog", "backlog_route", "direct_outputs"]
 
@@ -38,13 +39,38 @@ I64 = NDArray[np.int64]
 #: Probability below which a backlog's upper tail is dropped.
 TAIL = 1e-17
 
+#: Most values a distribution carried exactly may take: beyond (a backlog of thousands of
+#: items, or a Poisson count with a standard deviation in the hundreds), the count is
+#: taken as Poisson with the exact mean instead (the fluid mean of the backlog), a
+#: documented approximation where the relative spread is small.
+MAX_SUPPORT = 4096
+
 #: Backlogs per day (``[T]`` list of probability vectors over 0, 1, 2, ...).
 Backlog = list[F64]
 
 
+def _window(mean: float) -> tuple[int, int]:
+    """Values ``lo..hi`` outside which a Poisson count has mass below 1e-25."""
+    reach = 12.0 * np.sqrt(mean) + 12.0
+    return max(0, int(mean - reach)), int(mean + reach)
+
+
 def _poisson(mean: float) -> F64:
-    top = int(mean + 12.0 * np.sqrt(mean) + 12.0)
-    out: F64 = stats.poisson.pmf(np.arange(top + 1), mean)
+    out: F64 = stats.poisson.pmf(np.arange(_window(mean)[1] + 1), mean)
+    return out
+
+
+def _fluid(A: NDArray[np.int64], cap: float, inflow: F64) -> F64:
+    """The backlog's mean by the fluid recursion ``d = min(q, c)``, at each instant."""
+    T = len(inflow)
+    open_day = np.ones(T, dtype=np.bool_)
+    open_day[:-1] = np.diff(A) > 0
+    q, out = 0.0, np.zeros(T)
+    for u in range(T):
+        out[u] = q
+        if open_day[u]:
+            q -= min(q, cap)
+        q += float(inflow[u])
     return out
 
 
@@ -56,11 +82,13 @@ def _trim(p: F64) -> F64:
 
 def backlog_route(
     ck: Clock, tau: float, cap: float, inflow: F64, lam_ss: float
-) -> tuple[F64, Backlog]:
+) -> tuple[F64, Backlog | None]:
     """One capacity-limited route of one row: the Poisson part of its items out ``[T]``
     (failures since ``u0(t)`` and items from before day 0), and per day the backlog
     ``Q_{u0(t)}``'s distribution. ``inflow [T]`` is the expected failures taking the
-    route each day, ``lam_ss`` the steady-state rate before day 0."""
+    route each day, ``lam_ss`` the steady-state rate before day 0. Where the backlog
+    would take more than :data:`MAX_SUPPORT` values, its fluid mean is added to the
+    Poisson part instead and no distribution is returned."""
     T = len(inflow)
     A = ck.A
     open_day = np.ones(T, dtype=np.bool_)
@@ -79,6 +107,8 @@ def backlog_route(
         if open_day[u]:
             q = np.r_[q[: c + 1].sum(), q[c + 1 :]] if len(q) > c + 1 else np.ones(1)
         if inflow[u] > 0:
+            if _window(float(inflow[u]))[1] + len(q) > MAX_SUPPORT:
+                return mean + _fluid(A, cap, inflow)[u0], None
             q = _trim(np.convolve(q, _poisson(float(inflow[u]))))
     return mean, [per_instant[int(i)] for i in u0]
 
@@ -87,16 +117,28 @@ def direct_outputs(
     mean: F64, backlogs: list[Backlog], stock: F64, units: F64, z: int
 ) -> tuple[F64, F64]:
     """Backorders and share of units up ``[T]`` of one group whose items out are a
-    Poisson count of mean ``mean [T]`` plus independent backlogs, by direct sums over
-    the count's distribution: ``B = (X - s)^+`` and a unit is up with probability
-    ``C(M - Z, B) / C(M, B)``, ``M = N Z`` positions (1 where the fleet has no units)."""
+    Poisson count of mean ``mean [T]`` plus independent backlogs (each at most
+    :data:`MAX_SUPPORT` values), by direct sums over the count's distribution (the
+    Poisson over its window of mass above 1e-25): ``B = (X - s)^+`` and a unit is up
+    with probability ``C(M - Z, B) / C(M, B)``, ``M = N Z`` positions (1 where the
+    fleet has no units)."""
     T = len(mean)
     bo, up = np.zeros(T), np.ones(T)
     for t in range(T):
-        px = _poisson(float(mean[t]))
+        lo, hi = _window(float(mean[t]))
+        if hi - lo + sum(len(b[t]) for b in backlogs) > 4 * MAX_SUPPORT:
+            # a count this spread: Poisson with the exact mean (backlogs at their means)
+            total = float(mean[t]) + sum(float(b[t] @ np.arange(len(b[t]))) for b in backlogs)
+            n = np.array([units[t] if units[t] > 0 else 1.0])
+            b_t, u_t = backorders_and_up(
+                np.array([[total]]), np.array([int(stock[t])]), n, np.array([float(z)])
+            )
+            bo[t], up[t] = b_t[0, 0], (u_t[0, 0] if units[t] > 0 else 1.0)
+            continue
+        px = stats.poisson.pmf(np.arange(lo, hi + 1), float(mean[t]))
         for b in backlogs:
             px = np.convolve(px, b[t])
-        x = np.arange(len(px), dtype=np.float64)
+        x = lo + np.arange(len(px), dtype=np.float64)
         short = np.maximum(x - stock[t], 0.0)
         bo[t] = px @ short
         if units[t] > 0:

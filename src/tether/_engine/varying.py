@@ -153,7 +153,8 @@ def _row_pipelines(
                     clocks[c], float(tau[i]), float(cap[i, r]), lam_r[r][i], float(lss_r[r][i])
                 )
                 m[i] += mean
-                backlogs.append((int(i), q))
+                if q is not None:
+                    backlogs.append((int(i), q))
     return m, backlogs
 
 
