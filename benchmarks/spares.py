@@ -12,8 +12,10 @@ availability per unit cost; each step pops the best part, adds one unit and call
 (:func:`tether._engine.poisson.backorders_and_up`, exact, on that part's pipelines at both
 days) for its next unit's gain, and pushes it back. It runs for as many steps as the curve
 has units (a step of the curve may add several units of a ``Z > 1`` part where its hull
-says so), and its time is compared with the curve's, pipelines included in neither. The
-last line is ``ratio spares-curve-vs-per-step-engine: VALUE``.
+says so), and its time is compared with the curve's, pipelines included in neither. Unit
+by unit, it stalls on parts whose first units gain nothing (a ``Z > 1`` part that grounds
+every unit until several arrive); the availability each reaches is printed. The last line
+is ``ratio spares-curve-vs-per-step-engine: VALUE``.
 
 Run: python -m benchmarks.spares
 """
