@@ -162,8 +162,95 @@ def test_a_longer_cutoff_never_raises_capability(
     assert np.all(c[2] <= c[1] + EPS)
     # Starting earlier never helps either, except that it starts the switch-over to a
     # contracted alternative service sooner (documented in docs/model.md).
-    if "services" not in raw["forces"][0]["fleets"][0]:
+    if not _starts_a_switch_over(raw, cut):
         assert np.all(c[3] <= c[0] + EPS)
+
+
+def _starts_a_switch_over(raw: dict[str, Any], cut: dict[str, Any]) -> bool:
+    """Whether ``cut`` withholds a service that has a contracted alternative."""
+    fleet = raw["forces"][0]["fleets"][0]
+    stops_acme = cut.get("supplier") == "acme" or cut.get("jurisdiction") == "US"
+    return "services" in fleet and "services" in cut["kinds"] and stops_acme
+
+
+@SETTINGS
+@given(documents(), cutoffs(), cutoffs())
+def test_another_cutoff_never_raises_capability(
+    raw: dict[str, Any], first: dict[str, Any], extra: dict[str, Any]
+) -> None:
+    """Adding a cutoff (overlapping, adjoining or apart, of any kinds) never raises
+    capability on any day: an extra software cutoff brings no update earlier, and two
+    services withholdings that merge keep the alternative's single switch-over. The one
+    exception: a withholding of a service with a contracted alternative that begins
+    before every other starts the switch-over sooner."""
+    out = run(raw, [[first], [first, extra]])
+    c = out.capability[:, 0]
+    earlier = extra["start_day"] < (
+        first["start_day"] if _starts_a_switch_over(raw, first) else 10**9
+    )
+    if not (_starts_a_switch_over(raw, extra) and earlier):
+        assert np.all(c[1] <= c[0] + EPS)
+
+
+def test_the_documented_exceptions_are_real() -> None:
+    """The two cases docs/model.md names, so that the rule stays as stated."""
+    raw = {
+        "jurisdictions": [{"name": "US"}, {"name": "FR"}, {"name": "EE"}],
+        "suppliers": [
+            {"name": "acme", "jurisdiction": "US"},
+            {"name": "beta", "jurisdiction": "FR"},
+        ],
+        "systems": [
+            {
+                "name": "sys",
+                "parts": [
+                    {
+                        "name": "p0",
+                        "failure_rate": 0.004,
+                        "condemnation": 0.0,
+                        "supplier_repair": {"supplier": "acme", "turnaround_days": 60.0},
+                    }
+                ],
+                "munitions": [{"name": "m", "supplier": "acme", "use_per_unit_day": 2.0}],
+                "services": [{"name": "sv", "supplier": "acme", "factor_when_withheld": 0.4}],
+            }
+        ],
+        "forces": [
+            {
+                "name": "f",
+                "operator": "EE",
+                "areas": [{"name": "a"}],
+                "fleets": [
+                    {
+                        "name": "fl",
+                        "system": "sys",
+                        "area": "a",
+                        "units": 10,
+                        "hours_per_day": 5.0,
+                        "tempo_basis": "available",
+                        "spares": {"p0": 12},
+                        "munitions": {"m": {"stock": 500.0, "resupply": []}},
+                        "services": {
+                            "sv": {
+                                "alternative": {"supplier": "beta", "switch_days": 5, "factor": 0.8}
+                            }
+                        },
+                    }
+                ],
+            }
+        ],
+        "scenarios": [{"name": "s", "force": "f", "horizon_days": HORIZON}],
+    }
+    late = {"supplier": "acme", "kinds": ["services"], "start_day": 20, "end_day": 40}
+    early = {"supplier": "acme", "kinds": ["services"], "start_day": 2, "end_day": 4}
+    repair = {"supplier": "acme", "kinds": ["repair"], "start_day": 0}
+    out = run(raw, [[late], [late, early], [], [repair]])
+    c = out.capability[:, 0]
+    # an earlier withholding starts the switch-over sooner: days 20-24 gain
+    assert np.all(c[1, 20:25] > c[0, 20:25])
+    # on the available basis, a repair cutoff grounds units that then fire no rounds:
+    # the stock lasts longer, and late on the cut force has more capability
+    assert np.any(c[3] > c[2] + 0.1)
 
 
 @SETTINGS

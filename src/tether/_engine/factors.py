@@ -9,7 +9,14 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["decay_integral", "decay_value", "munitions_factor", "service_factor", "software_factor"]
+__all__ = [
+    "decay_integral",
+    "decay_value",
+    "munitions_factor",
+    "munitions_stock",
+    "service_factor",
+    "software_factor",
+]
 
 F64 = NDArray[np.float64]
 B8 = NDArray[np.bool_]
@@ -36,19 +43,13 @@ def decay_integral(s: F64, grace: F64, decline: F64, floor: F64) -> F64:
     return np.asarray(head + mid + np.nan_to_num(tail), dtype=np.float64)
 
 
-def _runs(cut: B8) -> tuple[F64, F64]:
-    """For each instant: days since the current cut began (0 outside a cut), and days
-    since the most recent end of a cut (``inf`` if none has ended)."""
+def _since_start(cut: B8) -> F64:
+    """For each instant, days since the current cut began (0 outside a cut)."""
     n = cut.shape[-1]
     t = np.arange(n, dtype=np.float64)
     prev = np.concatenate([np.zeros((*cut.shape[:-1], 1), bool), cut[..., :-1]], axis=-1)
-    begin = cut & ~prev
-    end = ~cut & prev
-    start = np.maximum.accumulate(np.where(begin, t, -np.inf), axis=-1)
-    last_end = np.maximum.accumulate(np.where(end, t, -np.inf), axis=-1)
-    x = np.where(cut, t - start, 0.0)
-    d = t - last_end
-    return x, d
+    start = np.maximum.accumulate(np.where(cut & ~prev, t, -np.inf), axis=-1)
+    return np.asarray(np.where(cut, t - start, 0.0), dtype=np.float64)
 
 
 def software_factor(
@@ -56,61 +57,89 @@ def software_factor(
 ) -> F64:
     """Expected decay factor per item ``[Q, T]``.
 
-    Updates arrive every ``cadence`` days except while cut; when a cut ends the supplier
-    delivers the latest update at once. The age at ``t`` is ``min(x + W, D)``: ``x`` days
-    since the cut began (0 outside), ``W`` the age of the last update when the cut began
-    (or now, outside a cut), ``D`` days since the last cut ended. With an unknown phase ``W``
-    is uniform on ``[0, cadence)`` and the expectation is exact:
-    ``(G(min(x + tau, D)) - G(x) + max(0, x + tau - D) g(D)) / tau``.
-    A known last update day fixes ``W``.
+    Updates are issued every ``cadence`` days. One issued on a day the supplier withholds
+    software is held back and delivered when that cut ends (the catch-up delivers what the
+    cut withheld, nothing newer); the age of an item is days since the issue date of the
+    newest update it has. During a cut that began ``x`` days ago the item has the last
+    update issued before the cut began, ``W`` days older than the cut: the age is
+    ``x + W``; outside a cut it is ``W``, as in normal service (every update issued before
+    a cut ended has been delivered). With an unknown phase ``W`` is uniform on
+    ``[0, cadence)`` and the expectation is exact: ``(G(x + tau) - G(x)) / tau``. A known
+    last update day fixes ``W``. More cut days never lower the age, so a cutoff never
+    raises this factor.
     """
-    x, d = _runs(cut)
+    x = _since_start(cut)
     tau, gr, dc, fl = (a[:, None] for a in (cadence, grace, decline, floor))
-    hi = np.minimum(x + tau, d)
-    finite_d = np.where(np.isfinite(d), d, 0.0)
-    spill = np.maximum(x + tau - d, 0.0)
-    expected = (
-        decay_integral(hi, gr, dc, fl)
-        - decay_integral(x, gr, dc, fl)
-        + spill * decay_value(finite_d, gr, dc, fl)
-    ) / tau
+    expected = (decay_integral(x + tau, gr, dc, fl) - decay_integral(x, gr, dc, fl)) / tau
     known = ~np.isnan(last_update)
     if known.any():
         t = np.arange(cut.shape[-1], dtype=np.float64)
-        anchor = np.where(cut[known], t - x[known], t)  # cut start, or now
+        anchor = t - x[known]  # the cut's start, or now
         w = np.mod(anchor - last_update[known][:, None], tau[known])
-        age = np.minimum(x[known] + w, d[known])
-        expected[known] = decay_value(age, gr[known], dc[known], fl[known])
+        expected[known] = decay_value(x[known] + w, gr[known], dc[known], fl[known])
     return np.asarray(np.clip(expected, 0.0, 1.0), dtype=np.float64)
+
+
+def munitions_stock(stock0: F64, demand: F64, resupply: F64) -> tuple[F64, F64]:
+    """Stock at each instant and at the end of each day, in closed form.
+
+    ``stock(t + 1) = max(0, stock(t) + resupply(t) - demand(t))`` is Lindley's recursion:
+    with ``S(t)`` the running sum of ``resupply - demand`` over days ``0..t - 1``,
+    ``stock(t) = S(t) + max(stock(0), max_{1 <= u <= t} -S(u))``. The running sum is
+    accumulated in extended precision (``numpy.longdouble``), so the result agrees with
+    the day-by-day loop to rounding of the day's own values. Arrays are ``[..., T]``,
+    ``stock0`` is ``[...]``; returns ``(stock at the start of each day, at its end)``.
+    """
+    flow = resupply.astype(np.longdouble) - demand
+    total = np.cumsum(flow, axis=-1)  # S(t + 1)
+    lowest = np.maximum.accumulate(-total, axis=-1)  # max_{1 <= u <= t + 1} -S(u)
+    s0 = np.asarray(stock0, dtype=np.longdouble)[..., None]
+    after = np.maximum(total + np.maximum(s0, lowest), 0.0)
+    before = np.concatenate([s0, after[..., :-1]], axis=-1)
+    return before.astype(np.float64), after.astype(np.float64)
 
 
 def munitions_factor(stock0: F64, demand: F64, resupply: F64) -> tuple[F64, F64]:
     """Share of each day's demanded rounds that can be fired, and stock at each instant.
 
     ``stock(t+1) = max(0, stock(t) + resupply(t) - use(t))`` with use limited by what is on
-    hand. ``demand`` and ``resupply`` are ``[M, T]``; returns ``(factor, stock)``, both ``[M, T]``.
+    hand (:func:`munitions_stock`, no loop over days). ``demand`` and ``resupply`` are
+    ``[..., T]`` (e.g. ``[M, T]``); returns ``(factor, stock)`` of the same shape.
     """
-    m, n = demand.shape
-    factor = np.ones((m, n))
-    stock = np.empty((m, n))
-    level = stock0.astype(np.float64).copy()
-    for t in range(n):
-        stock[:, t] = level
-        have = level + resupply[:, t]
-        used = np.minimum(have, demand[:, t])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            factor[:, t] = np.where(demand[:, t] > 0, used / demand[:, t], 1.0)
-        level = have - used
-    return factor, stock
+    stock, _ = munitions_stock(stock0, demand, resupply)
+    used = np.minimum(stock + resupply, demand)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = np.where(demand > 0, used / np.where(demand > 0, demand, 1.0), 1.0)
+    return np.asarray(factor, dtype=np.float64), stock
 
 
 def service_factor(
-    cut: B8, withheld: F64, alt_cut: B8, has_alt: B8, alt_delay: F64, alt_factor: F64
+    cut: B8,
+    withheld: F64,
+    alt_cut: B8,
+    has_alt: B8,
+    alt_delay: F64,
+    alt_factor: F64,
+    alt_from: NDArray[np.int64] | None = None,
 ) -> F64:
     """Factor per service ``[V, T]``: 1 while provided; while withheld, the withheld
-    factor, or the alternative's once it has switched over (``alt_delay`` days into the
-    cut) and is not itself cut."""
-    x, _ = _runs(cut)
-    switched = has_alt[:, None] & ~alt_cut & (x >= alt_delay[:, None])
+    factor, or the alternative's once it is in service and not itself cut.
+
+    The switch-over to a contracted alternative starts on the first day the service is
+    withheld on or after the day the contract exists (``alt_from``, default 0) and takes
+    ``alt_delay`` days; from then on the contract stays in force for the rest of the
+    horizon, so the alternative serves at once whenever the service is withheld again,
+    and a switch-over under way carries on through a resumption. Lengthening a withholding
+    therefore never moves the alternative's start (and never raises capability); only a
+    withholding that begins earlier starts the switch-over earlier.
+    """
+    n = cut.shape[-1]
+    t = np.arange(n)
+    eligible = cut
+    if alt_from is not None and alt_from.size and (alt_from > 0).any():
+        eligible = cut & (t[None, :] >= alt_from[:, None])
+    first = np.where(eligible.any(axis=-1), eligible.argmax(axis=-1), n).astype(np.float64)
+    in_service = t[None, :] >= (first + alt_delay)[:, None]
+    switched = has_alt[:, None] & ~alt_cut & in_service
     held = np.where(switched, np.maximum(alt_factor, withheld)[:, None], withheld[:, None])
     return np.asarray(np.where(cut, held, 1.0), dtype=np.float64)
