@@ -33,11 +33,11 @@ def child(engine: str, parts: int, days: int, reps: int) -> None:
     from tether._allocator import tune_allocator
 
     tune_allocator()  # as the tether command does
-    t0 = time.perf_counter()
-    doc, _ = synthetic_force(parts, days)
-    build = time.perf_counter() - t0
-    t0 = time.perf_counter()
     try:
+        t0 = time.perf_counter()
+        doc, _ = synthetic_force(parts, days)
+        build = time.perf_counter() - t0
+        t0 = time.perf_counter()
         if engine == "analytic":
             tether.simulate(doc, "us-180")
         else:
