@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
@@ -209,6 +211,18 @@ def test_chunks_bound_memory_per_chunk() -> None:
     per_rep = (len(plan.part_labels) + 1) * (plan.horizon + 1)
     assert 16 <= step <= 10_000
     assert step * per_rep <= max(400_000, 16 * per_rep)
+
+
+def test_chunks_of_a_large_force_stay_small() -> None:
+    """A force with many fleet-days, or stepped day by day, runs fewer than 16
+    replications at a time, so that a chunk's memory does not grow with the force."""
+    doc = tether.load("examples/single-fleet.yaml")
+    plan = compile_scenario(doc, doc.scenario())
+    many = replace(plan, horizon=100_000)
+    assert chunk_size(many, 10_000) == max(1, 1_000_000 // (len(plan.fleets) * 100_001))
+    stepped = replace(plan, available_basis=np.ones_like(plan.available_basis))
+    rows = len(plan.part_labels)
+    assert 1 <= chunk_size(stepped, 10**6) * rows * (plan.horizon + 2) <= 8_000_000 + rows * 10**4
 
 
 def test_reps_are_validated() -> None:

@@ -226,7 +226,8 @@ def _montecarlo_costs(
         # the fixed path holds one block of part rows at a time (part_blocks)
         share = min(1.0, max(1, BLOCK_CELLS // max(r * T, 1)) / max(n_fixed, 1))
         rows = c["part"] * T * n_fixed * share + _FAILURE_BYTES * failures * share
-        return r * (T * per_day + rows + extra)
+        demand = 16.0 * len(plan.part_labels) * T  # demand by row and day, and a temporary
+        return r * (T * per_day + rows + extra) + demand
 
     return float(fixed), float(nf * T * 4), chunk, float(3 * T * 4)
 

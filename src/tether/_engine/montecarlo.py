@@ -358,14 +358,16 @@ def _services(plan: Plan, cut: B8, reps: int) -> F64:
     return _fleet_product(f, plan.sv_fleet, nf)
 
 
-#: Fewest replications per chunk, so that per-chunk overhead stays small for large forces.
+#: Fewest replications per chunk, so that per-chunk overhead stays small for large forces
+#: (fewer when their fleet x day arrays would pass :data:`FLEET_CELLS`).
 MIN_CHUNK_REPS = 16
+FLEET_CELLS = 1_000_000
 
 
 #: Bytes the kept capability samples (float32) may take, and the fewest replications
 #: kept whatever the force's size (see :func:`sample_limit`).
 SAMPLE_BYTES = 128 * 2**20
-MIN_SAMPLES = 200
+MIN_SAMPLES = 50
 
 
 def sample_limit(plan: Plan) -> int:
@@ -386,17 +388,20 @@ STEP_CELLS = 8_000_000
 
 def chunk_size(plan: Plan, reps: int) -> int:
     """Replications per chunk: about :data:`CHUNK_CELLS` cells, at least
-    :data:`MIN_CHUNK_REPS` replications, at most ``reps``; with fleets stepped day by day,
+    :data:`MIN_CHUNK_REPS` replications (fewer for a force whose fleet x day arrays
+    are large: :data:`FLEET_CELLS`), at most ``reps``; with fleets stepped day by day,
     about :data:`STEP_CELLS` cells of their parts over the burn-in and the horizon
-    instead."""
-    per_rep = (len(plan.part_labels) + 1) * (plan.horizon + 1)
+    instead (at least one replication)."""
+    T = plan.horizon + 1
+    per_rep = (len(plan.part_labels) + 1) * T
+    fewest = max(1, min(MIN_CHUNK_REPS, FLEET_CELLS // max(len(plan.fleets) * T, 1)))
     cells = CHUNK_CELLS
     stepped = np.flatnonzero(stepped_fleets(plan)[plan.part_fleet])
     if len(stepped):
         burn = burn_in_days(plan, stepped) if plan.available_basis.any() else 0
-        per_rep = len(stepped) * (burn + plan.horizon + 2)
-        cells = STEP_CELLS
-    return int(max(1, min(reps, max(MIN_CHUNK_REPS, cells // per_rep))))
+        per_rep = len(stepped) * (burn + T + 1)
+        cells, fewest = STEP_CELLS, 1
+    return int(max(1, min(reps, max(fewest, cells // per_rep))))
 
 
 def run_montecarlo(
