@@ -389,5 +389,6 @@ def _services(plan: Plan, cuts: B8) -> F64:
         np.tile(has_alt, L),
         np.tile(plan.sv_alt_delay, L),
         np.tile(plan.sv_alt_factor, L),
+        np.tile(plan.sv_alt_from, L),
     )
     return _fleet_product(f.reshape(L, v, T), plan.sv_fleet, nf)
