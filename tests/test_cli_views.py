@@ -246,3 +246,16 @@ def test_catalogue_list_fits_80_columns_uncut() -> None:
 def test_every_example_fits_80_columns(path: str) -> None:
     text = _render_run(path, 80, fleets=True, explain=True)
     _assert_fits(text, 80)
+
+
+def test_a_diagnostic_at_line_100_prints_its_location_not_an_emoji(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from tether._cli.common import err_console, print_error
+    from tether._errors import Diagnostic, InputError
+
+    err = InputError([Diagnostic("force.yaml", 100, 21, "fleets[f16].units", "must be at least 1")])
+    print_error(err_console, err)
+    text = capsys.readouterr().err
+    assert "force.yaml:100:21" in text
+    assert "\N{HUNDRED POINTS SYMBOL}" not in text

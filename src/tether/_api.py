@@ -291,13 +291,12 @@ def _notes(plan: Plan, engine: str) -> list[str]:
             "over replications (P10, median, P90) is given beside them"
         )
     if engine == "analytic":
-        if np.isfinite(plan.route_capacity).any():
-            notes.append("repair capacity limits are ignored by the analytic engine")
         if plan.available_basis.any():
             notes.append(
                 "fleets on the 'available' tempo basis use a mean-field step in the analytic "
-                "engine: within about 0.01 of Monte Carlo in availability in the examples, but "
-                "up to 0.12 too high once a small fleet is mostly grounded by a long cutoff "
+                "engine: close to Monte Carlo in steady state, but up to about 0.13 off in "
+                "availability (in either direction) once a small fleet is mostly grounded by a "
+                "long cutoff, and its munitions run dry on one day rather than over a spread "
                 "(docs/model.md); check with --engine montecarlo"
             )
     return notes

@@ -43,8 +43,8 @@ def default_width(stream_is_tty: bool) -> int | None:
     return PIPE_WIDTH
 
 
-out_console = Console(width=default_width(sys.stdout.isatty()))
-err_console = Console(stderr=True, width=default_width(sys.stderr.isatty()))
+out_console = Console(width=default_width(sys.stdout.isatty()), emoji=False)
+err_console = Console(stderr=True, width=default_width(sys.stderr.isatty()), emoji=False)
 
 T = TypeVar("T")
 
