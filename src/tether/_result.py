@@ -234,6 +234,13 @@ class Result:
             "fleets": fleets,
         }
 
+    def plot(self) -> Any:
+        """A plotly Figure of capability per area over time, with Monte Carlo bands
+        (needs the ``web`` extra)."""
+        from tether._report.charts import capability_figure
+
+        return capability_figure(self)
+
     def write(self, directory: str | Path) -> list[Path]:
         """Write area and fleet tables and the summary as CSV and Parquet files."""
         out = Path(directory)

@@ -29,6 +29,7 @@ from tether._cli.common import (
 from tether._cli.compare import register as register_compare
 from tether._cli.industry import register as register_industry
 from tether._cli.optimise import register as register_optimise
+from tether._cli.report import register as register_report
 from tether._cli.run import EXAMPLES as RUN_EXAMPLES
 from tether._cli.run import run
 from tether._cli.spares import register as register_spares
@@ -53,6 +54,7 @@ register_optimise(app)
 register_spares(app)
 register_stockpile(app)
 register_compare(app)
+register_report(app)
 
 
 class ByName(enum.StrEnum):

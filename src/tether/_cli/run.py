@@ -148,6 +148,10 @@ def run(
             show_default=False,
         ),
     ] = None,
+    report: Annotated[
+        Path | None,
+        typer.Option("--report", help="Also write a self-contained HTML report to this file."),
+    ] = None,
     catalogue: CatalogueOption = None,
     no_builtin: NoBuiltinOption = False,
 ) -> None:
@@ -167,6 +171,11 @@ def run(
         if out is not None:
             for r in results:
                 written += r.write(out)
+        if report is not None:
+            from tether._report import write_report
+
+            write_report(report, results, doc, source=file.name)
+            err_console.print(f"wrote {report}", highlight=False)
         if as_json:
             payload: dict[str, Any] = {
                 "tether_version": version(),
