@@ -123,7 +123,7 @@ def test_data_dir_from_the_environment(tmp_path: Path, monkeypatch: pytest.Monke
 
 def test_no_store_is_a_clear_error(tmp_path: Path) -> None:
     res = atlas("show", "Poland", "--data-dir", str(tmp_path))
-    assert res.exit_code == 1
+    assert res.exit_code == 2
     assert "tether atlas import FILE" in res.output and "Traceback" not in res.output
 
 

@@ -26,7 +26,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tether._errors import TetherError
+from tether._errors import ArgumentError, TetherError
 
 if TYPE_CHECKING:
     import duckdb
@@ -75,7 +75,7 @@ def open_store(directory: Path | None = None) -> duckdb.DuckDBPyConnection:
     """A read-only connection to the store; a clear error if there is none yet."""
     path = store_path(directory)
     if not path.is_file():
-        raise TetherError(
+        raise ArgumentError(
             f"no atlas store in {path.parent}: import SIPRI's trade register first "
             "(tether atlas import FILE; download it from "
             "https://www.sipri.org/databases/armstransfers)"
