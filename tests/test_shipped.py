@@ -164,3 +164,49 @@ def test_monte_carlo_band_on_a_force_of_many_areas() -> None:
     assert (result.band(result.areas[1], 0.12) == result.band(result.areas[1], 0.1)).all()
     with pytest.raises(tether.TetherError, match="no area"):
         result.band("no-such-area", 0.5)
+
+
+def _decisions() -> list[tuple[str, Path, str]]:
+    found = []
+    for path in EXAMPLES:
+        doc = tether.load(path)
+        found += [(f"{path.name}:{d.name}", path, d.name) for d in doc.decisions]
+    return found
+
+
+DECISIONS = _decisions()
+
+
+def _command(args: list[str]) -> str:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, (args, result.output, result.exception)
+    assert "Traceback" not in result.output
+    return result.stdout
+
+
+# the European SAFE decision takes about 12 s: the default run optimises the others
+QUICK = {label for label, path, _ in DECISIONS if "europe" not in path.name}
+
+
+def test_the_examples_hold_decisions() -> None:
+    assert len(DECISIONS) >= 3 and QUICK
+
+
+@pytest.mark.parametrize(
+    ("label", "path", "name"),
+    [pytest.param(*d, marks=() if d[0] in QUICK else pytest.mark.slow, id=d[0]) for d in DECISIONS],
+)
+def test_every_shipped_decision_optimises(
+    label: str, path: Path, name: str, tmp_path: Path
+) -> None:
+    """Every decision in examples/ runs through `tether optimise`: table, --json and --out."""
+    base = ["optimise", str(path), "--decision", name]
+    table = _command(base)
+    assert "gap" in table and "budget curve" in table
+    payload = json.loads(
+        _command([*base, "--json"]), parse_constant=lambda c: pytest.fail(f"non-finite {c}")
+    )
+    assert payload
+    _command([*base, "--out", str(tmp_path / "out")])
+    written = {p.suffix for p in (tmp_path / "out").iterdir()}
+    assert {".csv", ".parquet"} <= written
