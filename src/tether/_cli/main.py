@@ -32,6 +32,7 @@ from tether._cli.optimise import register as register_optimise
 from tether._cli.report import register as register_report
 from tether._cli.run import EXAMPLES as RUN_EXAMPLES
 from tether._cli.run import run
+from tether._cli.serve import register as register_serve
 from tether._cli.spares import register as register_spares
 from tether._cli.stockpile import register as register_stockpile
 from tether._errors import InputError, TetherError
@@ -55,6 +56,7 @@ register_spares(app)
 register_stockpile(app)
 register_compare(app)
 register_report(app)
+register_serve(app)
 
 
 class ByName(enum.StrEnum):

@@ -18,7 +18,10 @@ if TYPE_CHECKING:
     from tether._model import Document
     from tether._result import Result
 
-__all__ = ["entry_sources", "render_report", "script_json", "write_report"]
+__all__ = ["entry_sources", "inline_plotly", "render_report", "script_json", "write_report"]
+
+#: Stands for plotly's JavaScript in a report rendered with ``plotly=False``.
+PLOTLY_MARK = "<script>/*tether:plotly.js*/</script>"
 
 _STYLE = """
 body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
@@ -227,9 +230,16 @@ document.querySelectorAll('.chart').forEach(function (el) {
 
 
 def render_report(
-    results: Sequence[Result], doc: Document | None = None, *, source: str | None = None
+    results: Sequence[Result],
+    doc: Document | None = None,
+    *,
+    source: str | None = None,
+    plotly: bool = True,
 ) -> str:
-    """The report as one HTML string (plotly's JavaScript inlined; no network needed)."""
+    """The report as one HTML string (plotly's JavaScript inlined; no network needed).
+
+    ``plotly=False`` leaves :data:`PLOTLY_MARK` in its place (a stored report is small);
+    :func:`inline_plotly` puts the library back."""
     import tether
 
     if not results:
@@ -245,13 +255,19 @@ def render_report(
     body += [_section(doc, r, i) for i, r in enumerate(results)]
     if doc is not None:
         body.append(_sources(doc, results))
-    js = plotly_js().replace("</script", "<\\/script")
-    return (
+    text = (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>{escape(title)}</title><style>{_STYLE}</style>"
-        f"<script>{js}</script></head><body>{''.join(body)}"
+        f"{PLOTLY_MARK}</head><body>{''.join(body)}"
         f"<script>{_BOOT}</script></body></html>\n"
     )
+    return inline_plotly(text) if plotly else text
+
+
+def inline_plotly(text: str) -> str:
+    """``text`` with :data:`PLOTLY_MARK` replaced by plotly's JavaScript."""
+    js = plotly_js().replace("</script", "<\\/script")
+    return text.replace(PLOTLY_MARK, f"<script>{js}</script>", 1)
 
 
 def write_report(
