@@ -1,0 +1,122 @@
+"""The workbench in headless Chromium: the server started here on a free port."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("fastapi")
+
+import tether
+
+from .conftest import ARTIFACTS
+
+SINGLE = Path("examples/single-fleet.yaml").read_text()
+TAIWAN = Path("examples/taiwan-options.yaml").read_text()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = free_port()
+    data = tmp_path_factory.mktemp("web-data")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tether", "serve", "--port", str(port), "--data-dir", str(data)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(url + "/api/info", timeout=1).close()
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    raise AssertionError(
+                        proc.stderr.read().decode() if proc.stderr else ""
+                    ) from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def open_page(page: Any, url: str) -> None:
+    page.goto(url + "/")
+    page.wait_for_selector("body[data-ready='1']")
+
+
+def test_main_page_and_a_catalogue_entry(page: Any, server: str) -> None:
+    open_page(page, server)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "main-page.png"), full_page=True)
+    assert page.locator("#cat-table tbody tr").count() > 50
+    page.fill("#cat-filter", "himars")
+    page.locator("#cat-table tbody tr", has_text="himars").first.click()
+    link = page.locator("#cat-detail .entry-sources a").first
+    link.wait_for()
+    assert link.get_attribute("href").startswith("http")
+
+
+def test_validation_error_shown_at_its_line(page: Any, server: str) -> None:
+    open_page(page, server)
+    page.click("nav button[data-tab='scenario']")
+    page.fill("#editor", SINGLE.replace("units: 20", "units: -3"))
+    line = SINGLE.splitlines().index("        units: 20") + 1
+    marked = page.locator("#gutter div.err")
+    marked.wait_for()
+    assert marked.inner_text() == str(line)
+    assert f"line {line}" in page.locator("#diagnostics li").first.inner_text()
+    page.fill("#editor", SINGLE)
+    page.wait_for_selector("#validity.ok")
+    assert page.locator("#gutter div.err").count() == 0
+
+
+def test_run_and_see_the_chart_then_download_the_report(
+    page: Any, server: str, tmp_path: Path
+) -> None:
+    open_page(page, server)
+    page.click("nav button[data-tab='scenario']")
+    page.fill("#editor", SINGLE)
+    page.click("#run-button")
+    page.wait_for_selector("#run-chart .main-svg", timeout=60_000)
+    ys = page.evaluate("document.getElementById('run-chart').data[0].y")
+    expected = tether.simulate(tether.load("examples/single-fleet.yaml"))
+    assert len(ys) == 366
+    assert ys[90] == pytest.approx(expected.fraction("long-range-fires")[90], abs=1e-6)
+    with page.expect_download() as info:
+        page.click("a[data-file='report.html']")
+    saved = tmp_path / "report.html"
+    info.value.save_as(saved)
+    text = saved.read_text()
+    assert "Plotly.newPlot" in text and len(text) > 1_000_000
+    # and it opens from disk and draws
+    page.goto(saved.as_uri())
+    page.wait_for_selector("#chart-0 .main-svg")
+
+
+def test_run_an_optimisation(page: Any, server: str) -> None:
+    open_page(page, server)
+    page.click("nav button[data-tab='scenario']")
+    page.fill("#editor", TAIWAN)
+    page.select_option("#r-kind", "optimise")
+    page.click("#run-button")
+    page.wait_for_selector("#run-chart .main-svg", timeout=120_000)
+    xs = page.evaluate("document.getElementById('run-chart').data[0].x")
+    assert len(xs) >= 2 and xs == sorted(xs)
+    assert "Best within budget" in page.inner_text("#run-detail")
