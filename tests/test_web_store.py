@@ -3,6 +3,7 @@ opens and holds every run that had finished."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -78,6 +79,7 @@ def test_kill_9_mid_write_keeps_every_finished_run(tmp_path: Path) -> None:
             except OSError:
                 time.sleep(0.05)
         submitted: list[str] = []
+        refused: list[int] = []
         i = 0
         deadline = time.monotonic() + 30
         while len(finished) < 12 and time.monotonic() < deadline:
@@ -88,18 +90,17 @@ def test_kill_9_mid_write_keeps_every_finished_run(tmp_path: Path) -> None:
             try:
                 submitted.append(_call(url + "/api/runs", body, client=f"c{i % 8}")["id"])
             except urllib.error.HTTPError as exc:
-                assert exc.code == 429  # that client is busy
+                refused.append(exc.code)
             i += 1
             for r in _call(url + "/api/runs"):
                 if r["status"] == "done":
                     finished.add(r["id"])
         assert len(finished) >= 12
+        assert set(refused) <= {429}  # only a busy client is refused
         # more writes in flight, then the kill
         for j in range(4):
-            try:
+            with contextlib.suppress(urllib.error.HTTPError):
                 _call(url + "/api/runs", {"yaml": SINGLE}, client=f"k{j}")
-            except urllib.error.HTTPError:
-                pass
     finally:
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(10)
