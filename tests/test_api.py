@@ -44,11 +44,13 @@ EXPECTED = {
     "metric",
     "optimise",
     "schema",
+    "sensitivity",
     "simulate",
     "spares_curve",
     "stockpile",
     "stopped_suppliers",
     "summarise",
+    "sweep",
 }
 
 

@@ -92,11 +92,13 @@ _WHERE: dict[str, str] = {
     "metric": "tether._engine.metric",
     "optimise": "tether._analysis.optimise",
     "schema": "tether._schema",
+    "sensitivity": "tether._analysis.sensitivity",
     "simulate": "tether._api",
     "spares_curve": "tether._analysis.spares",
     "stockpile": "tether._analysis.stockpile",
     "stopped_suppliers": "tether._plan",
     "summarise": "tether._metrics",
+    "sweep": "tether._sweep",
 }
 
 __all__ = [
@@ -139,11 +141,13 @@ __all__ = [
     "metric",
     "optimise",
     "schema",
+    "sensitivity",
     "simulate",
     "spares_curve",
     "stockpile",
     "stopped_suppliers",
     "summarise",
+    "sweep",
 ]
 
 

@@ -35,6 +35,7 @@ from tether._cli.run import run
 from tether._cli.serve import register as register_serve
 from tether._cli.spares import register as register_spares
 from tether._cli.stockpile import register as register_stockpile
+from tether._cli.sweep import register as register_sweep
 from tether._errors import InputError, TetherError
 
 __all__ = ["app", "main"]
@@ -56,6 +57,7 @@ register_spares(app)
 register_stockpile(app)
 register_compare(app)
 register_report(app)
+register_sweep(app)
 register_serve(app)
 
 

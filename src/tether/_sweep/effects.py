@@ -1,0 +1,63 @@
+"""What a sweep shows: main effects of each axis on the force's days lost, worst cases."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tether._sweep.evaluate import FORCE_AREA
+
+__all__ = ["MainEffect", "main_effects", "worst_cases"]
+
+#: Bins of a continuous axis's values for its main effect.
+BINS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class MainEffect:
+    """Mean of ``metric`` at each level of ``axis`` (other axes averaged over); ``spread``
+    is the largest level mean less the smallest: how far the axis alone moves it."""
+
+    axis: str
+    levels: dict[str, float]
+    spread: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"axis": self.axis, "spread": self.spread, "levels": dict(self.levels)}
+
+
+def _force(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
+    rows = frame[(frame["area"] == FORCE_AREA) & (frame["metric"] == metric)]
+    return rows.drop(columns=["area", "metric"]).reset_index(drop=True)
+
+
+def main_effects(
+    frame: pd.DataFrame, axes: list[str], metric: str = "days_lost"
+) -> list[MainEffect]:
+    """Main effects of ``axes`` on the force-level ``metric``, largest spread first."""
+    rows = _force(frame, metric)
+    out = []
+    for ax in axes:
+        col = rows[ax]
+        if pd.api.types.is_numeric_dtype(col) and col.nunique() > BINS:
+            edges = np.unique(np.quantile(col, np.linspace(0, 1, BINS + 1)))
+            keys = pd.Series(pd.cut(col.to_numpy(), list(edges), include_lowest=True).astype(str))
+        else:
+            keys = col.map(lambda v: f"{v:g}" if isinstance(v, float) else str(v))
+        means = rows["value"].groupby(keys, sort=True).mean()
+        levels = {str(k): float(v) for k, v in means.items()}
+        spread = float(means.max() - means.min()) if len(means) else 0.0
+        out.append(MainEffect(ax, levels, spread))
+    return sorted(out, key=lambda e: (-e.spread, e.axis))
+
+
+def worst_cases(
+    frame: pd.DataFrame, axes: list[str], n: int = 5, metric: str = "days_lost"
+) -> pd.DataFrame:
+    """The ``n`` scenarios with the largest force-level ``metric``, with their axes."""
+    rows = _force(frame, metric)
+    rows = rows.sort_values(["value", "scenario"], ascending=[False, True], kind="stable")
+    return rows[["scenario", *axes, "value"]].head(n).rename(columns={"value": metric})
