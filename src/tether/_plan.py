@@ -14,6 +14,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from tether._analysis.industry_resupply import (
+    LineItem,
+    check_line_resupply,
+    item_of,
+    line_rows,
+    line_suppliers,
+)
 from tether._checks import derived_problems, levels_by_day, located
 from tether._engine.arrays import KIND_INDEX, KINDS, ROUTES, Plan
 from tether._errors import ArgumentError, CapacityError, Diagnostic, InputError
@@ -93,7 +100,10 @@ def force_suppliers(
         defaults = {m.name: m.supplier for m in st.munitions}
         for name, holding in fleet.munitions.items():
             for r in holding.resupply:
-                used.add(str(r.supplier or defaults.get(name)))
+                if r.product is None:
+                    used.add(str(r.supplier or defaults.get(name)))
+                else:
+                    used.update(line_suppliers(doc, r.network, r.product))
         for held in fleet.services.values():
             if held.alternative is not None:
                 used.add(held.alternative.supplier)
@@ -316,7 +326,7 @@ def compile_plan(
         if fleets is None and not changes.new_fleets
         else force.model_copy(update={"fleets": fleets_})
     )
-    problems = derived_problems(doc, checked, scenario)
+    problems = derived_problems(doc, checked, scenario) + check_line_resupply(doc, checked)
     if problems:
         raise InputError(problems)
     touched: dict[str, list[str]] = {}
@@ -341,6 +351,7 @@ def compile_plan(
     mu: list[tuple[int, F64, float]] = []
     mu_index: dict[tuple[str, str], int] = {}
     rs: list[tuple[int, int, float, int, int]] = []
+    lines: list[tuple[int, LineItem, int, int]] = []
     sv: list[tuple[int, int, float, int, float, float, int]] = []
     for fi, fleet in enumerate(fleets_):
         st = systems[fleet.system]
@@ -385,9 +396,15 @@ def compile_plan(
             mu.append((fi, _per_day(m.use_per_unit_day, levels), holding.stock if holding else 0.0))
             until = changes.resupply_until.get((fleet.name, m.name), T)
             for r in holding.resupply if holding else []:
+                if r.product is not None:
+                    lines.append((mi, item_of(doc, force, r), 0, until))
+                    continue
                 supplier = r.supplier or m.supplier
                 assert supplier is not None  # checked by the reference checks
-                rs.append((mi, sidx[supplier], r.per_day, 0, until))
+                rs.append((mi, sidx[supplier], float(r.per_day or 0.0), 0, until))
+            for f_, m_, r, day in changes.line_resupply:
+                if (f_, m_) == (fleet.name, m.name):
+                    lines.append((mi, item_of(doc, force, r), day, T))
             for f_, m_, sup, rate, day in changes.resupply:
                 if (f_, m_) == (fleet.name, m.name):
                     supplier = sup or m.supplier
@@ -438,6 +455,10 @@ def compile_plan(
             if c.start_day < end:
                 cut[b, :, :, c.start_day : end] |= stop[:, :, None]
 
+    if lines:
+        suppliers, cut, stops = _line_rows(
+            doc, force, lines, cutoff_sets, suppliers, cut, stops, rs
+        )
     parts = [p for _, p in part_rows]
     plan = Plan(
         horizon=horizon,
@@ -510,6 +531,59 @@ def compile_plan(
     )
     _check_finite(doc, scenario, plan)
     return plan
+
+
+def _line_rows(
+    doc: Document,
+    force: Force,
+    lines: Sequence[tuple[int, LineItem, int, int]],
+    cutoff_sets: Sequence[Sequence[Cutoff]],
+    suppliers: tuple[str, ...],
+    cut: B8,
+    stops: list[B8],
+    rs: list[tuple[int, int, float, int, int]],
+) -> tuple[tuple[str, ...], B8, list[B8]]:
+    """Resupply rows of the resupplies from production lines, appended to ``rs``.
+
+    Each row passes through a gate of its own on the plan's supplier axis (``line#...``),
+    closed while the cutoffs that change the line's rate last (their rows of the cutoff
+    table stop it, so random lengths are followed) or, in members the gate does not
+    belong to, on every day (see :func:`line_rows`). Returns the widened supplier axis,
+    cut mask and cutoff stops.
+    """
+    T = cut.shape[-1]
+    try:
+        built = line_rows(
+            doc, [it for _, it, _, _ in lines], [(a, z) for *_, a, z in lines], cutoff_sets, T
+        )
+    except ValueError as exc:
+        where, text = located(doc, "forces", force.name)
+        raise InputError(
+            [Diagnostic(*where, text, f"resupply from production lines: {exc}")]
+        ) from None
+    if any(built.silent) and any(c.duration_days is not None for cs in cutoff_sets for c in cs):
+        raise ArgumentError(
+            "resupply from production lines cannot follow cutoffs of random length in a "
+            "batch where several cutoff sets change the lines; give the cutoffs an end_day"
+        )
+    first = [0]
+    for cs in cutoff_sets:
+        first.append(first[-1] + len(cs))
+    n_real, mun = len(suppliers), KIND_INDEX["munitions"]
+    names = [*suppliers, *(f"line#{b}.{'.'.join(map(str, js))}" for b, js in built.gates)]
+    wide = np.zeros((cut.shape[0], len(names), *cut.shape[2:]), dtype=np.bool_)
+    wide[:, :n_real] = cut
+    stops = [np.pad(s, ((0, len(names) - n_real), (0, 0))) for s in stops]
+    for g, (b, js) in enumerate(built.gates):
+        for j in js:
+            c = cutoff_sets[b][j]
+            stops[first[b] + j][n_real + g, mun] = True
+            expected = c.expected_end()
+            end = T if expected is None else min(expected, T)
+            wide[b, n_real + g, mun, c.start_day : max(c.start_day, end)] = True
+        wide[list(built.silent[g]), n_real + g, mun] = True
+    rs += [(lines[k][0], n_real + g, rate, a, z) for k, g, rate, a, z in built.rows]
+    return tuple(names), wide, stops
 
 
 def compile_scenario(doc: Document, scenario: Scenario, *, max_bytes: int | None = None) -> Plan:

@@ -53,6 +53,8 @@ class Changes:
     rounds: list[tuple[str, str, int, float]] = field(default_factory=list)
     #: (fleet, munition, supplier or None, per day, from day)
     resupply: list[tuple[str, str, str | None, float, int]] = field(default_factory=list)
+    #: (fleet, munition, resupply from a production line, from day)
+    line_resupply: list[tuple[str, str, Resupply, int]] = field(default_factory=list)
     #: (fleet, munition) -> the day the file's resupply contracts end (a patch replaced them)
     resupply_until: dict[tuple[str, str], int] = field(default_factory=dict)
     #: (fleet, service) -> (supplier, switch days, factor, from day)
@@ -73,6 +75,7 @@ class Changes:
             or self.depots
             or self.rounds
             or self.resupply
+            or self.line_resupply
             or self.resupply_until
             or self.services
         )
@@ -198,7 +201,10 @@ def _patch(out: Changes, fleet: Fleet, pf: PatchFleet, day: int) -> None:
             )
             r: Resupply
             for r in m.resupply:
-                out.resupply.append((fleet.name, name, r.supplier, r.per_day, day))
+                if r.per_day is None:
+                    out.line_resupply.append((fleet.name, name, r, day))
+                else:
+                    out.resupply.append((fleet.name, name, r.supplier, r.per_day, day))
     for name, s in pf.services.items():
         alt = s.alternative
         if alt is not None:

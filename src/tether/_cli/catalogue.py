@@ -16,7 +16,7 @@ from tether._errors import Diagnostic, InputError, TetherError
 from tether._loader import load_text
 from tether._model import SECTIONS, Document
 
-__all__ = ["entry_text", "list_entries", "show_entry"]
+__all__ = ["consistency_problems", "entry_text", "list_entries", "show_entry", "unused_suppliers"]
 
 
 def _document(catalogue: list[Path] | None) -> Document:
@@ -81,7 +81,7 @@ def entry_text(section: str, entry: Any, width: int = 100) -> str:
         body, sort_keys=False, allow_unicode=True, width=max(40, width), default_flow_style=False
     )
     text = text.replace("\nassumed:\n", "\nassumed:  # no public source\n")
-    return f"# {section[:-1]}\n{text}"
+    return f"# {section[:-1] if section.endswith('s') else section}\n{text}"
 
 
 def show_entry(console: Console, catalogue: list[Path] | None, name: str) -> None:
@@ -101,3 +101,54 @@ def show_entry(console: Console, catalogue: list[Path] | None, name: str) -> Non
         for line in text.splitlines():
             style = "yellow" if line.startswith("assumed:") else None
             console.print(escape(line), style=style, highlight=False, soft_wrap=True)
+
+
+def _named(value: Any, keys: frozenset[str]) -> set[str]:
+    """Every string under a key in ``keys``, anywhere in ``value`` (dicts and lists)."""
+    found: set[str] = set()
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if k in keys and isinstance(v, str):
+                found.add(v)
+            else:
+                found |= _named(v, keys)
+    elif isinstance(value, list):
+        for v in value:
+            found |= _named(v, keys)
+    return found
+
+
+def unused_suppliers(doc: Document) -> list[Diagnostic]:
+    """Suppliers nothing names: no system, force, option, scenario or industry site, and
+    no control edge (``by``) of another supplier."""
+    from tether._checks import located
+
+    keys = frozenset({"supplier", "by"})
+    used: set[str] = set()
+    for section in SECTIONS:
+        for e in getattr(doc, section):
+            data = e.model_dump(mode="json", exclude={"sources", "cited", "assumed", "notes"})
+            used |= _named(data, keys)
+    problems = []
+    for s in doc.suppliers:
+        if s.name not in used:
+            where, text = located(doc, "suppliers", s.name, "name")
+            problems.append(
+                Diagnostic(
+                    *where,
+                    text,
+                    f"supplier '{s.name}' is used by nothing (no route, munition, service, "
+                    "site or control edge names it): link it or remove it",
+                )
+            )
+    return problems
+
+
+def consistency_problems(catalogue: list[Path]) -> list[Diagnostic]:
+    """What ``tether catalogue check`` adds to provenance: fixed resupply rates above
+    their production line's output, and unused suppliers."""
+    from tether._analysis.industry_resupply import rate_problems
+    from tether._loader import load_text as load
+
+    doc = load("{}\n", "<catalogue>", catalogue, builtin=False)
+    return rate_problems(doc) + unused_suppliers(doc)

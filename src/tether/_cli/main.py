@@ -236,6 +236,7 @@ def catalogue_check(
     """Check provenance: every entry sourced, every number cited or marked assumed."""
 
     def work() -> None:
+        from tether._cli.catalogue import consistency_problems
         from tether._loader import BUILTIN_CATALOGUE
         from tether._provenance import catalogue_entries, check_provenance
 
@@ -247,6 +248,7 @@ def catalogue_check(
             except OSError as exc:
                 raise TetherError(f"cannot read {record}: {exc.strerror}") from None
         problems = check_provenance(catalogue_entries(dirs), text)
+        problems += consistency_problems(dirs)
         if problems:
             raise InputError(problems)
         out_console.print("[green]ok[/] every entry sourced, every number cited or assumed")

@@ -199,10 +199,33 @@ class SystemType(_Entry):
 
 
 class Resupply(_Strict):
-    """A contracted resupply rate of one munition."""
+    """A resupply of one munition: a contracted rate (``per_day``), or a share of a
+    production line's output (``product`` of an ``industry:`` network, as ``buyer``)."""
 
-    per_day: Rounds = Field(description="Rounds delivered a day while supplied.")
+    per_day: Rounds | None = Field(None, description="Rounds delivered a day while supplied.")
     supplier: Name | None = Field(None, description="Defaults to the munition's supplier.")
+    product: Name | None = Field(
+        None, description="A product of an industry network: the rate is the buyer's allocation."
+    )
+    network: Name | None = Field(
+        None, description="The industry network making the product (default: the only one)."
+    )
+    buyer: Name | None = Field(
+        None, description="The buyer in the product's demand (default: the force's operator)."
+    )
+    share: Fraction = Field(1.0, description="Share of the buyer's allocation this fleet gets.")
+
+    @model_validator(mode="after")
+    def _rate_or_line(self) -> Resupply:
+        if (self.per_day is None) == (self.product is None):
+            raise ValueError("give either per_day (a rate) or product (a production line)")
+        if self.product is None and (
+            self.network is not None or self.buyer is not None or self.share != 1.0
+        ):
+            raise ValueError("network, buyer and share go with product")
+        if self.product is not None and self.supplier is not None:
+            raise ValueError("a resupply from a line has no supplier: its sites' suppliers")
+        return self
 
 
 class MunitionHolding(_Strict):

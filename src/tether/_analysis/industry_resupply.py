@@ -1,0 +1,352 @@
+"""Munitions resupply from production lines: a fleet's rate is its buyer's allocation.
+
+A resupply entry may name a ``product`` of an ``industry:`` network (with ``network``,
+``buyer`` and ``share``) instead of a ``per_day`` rate. :func:`check_line_resupply` checks
+those names (located errors); :func:`line_rates` gives each such resupply's rounds per day,
+day by day, under each cutoff set of a batch (:func:`tether._analysis.industry.line_output`,
+with the cutoffs that withhold munitions); :func:`rate_problems` compares fixed rates with
+the output of the line making the munition (``tether catalogue check``).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from tether._checks import located
+from tether._errors import Diagnostic, InputError
+from tether._model import Cutoff, Document, Force, expand_kinds
+from tether._model.entries import Resupply
+from tether._model.industry import IndustryNetwork
+
+__all__ = [
+    "LineItem",
+    "LineRows",
+    "check_line_resupply",
+    "item_of",
+    "line_rates",
+    "line_rows",
+    "line_suppliers",
+    "product_of",
+    "rate_problems",
+    "upstream_suppliers",
+]
+
+F64 = npt.NDArray[np.float64]
+
+#: Munition names of the catalogue whose production-line product has another name.
+PRODUCT_NAMES: dict[str, str] = {"shell-155": "shell-155mm"}
+
+
+@dataclass(frozen=True, slots=True)
+class LineItem:
+    """One resupply from a line: the network, product and buyer, and the fleet's share."""
+
+    network: str
+    product: str
+    buyer: str
+    share: float
+
+
+def _networks(doc: Document) -> list[IndustryNetwork]:
+    return list(getattr(doc, "industry", []))
+
+
+def _network(doc: Document, name: str | None) -> IndustryNetwork | None:
+    nets = _networks(doc)
+    if name is None:
+        return nets[0] if len(nets) == 1 else None
+    return next((n for n in nets if n.name == name), None)
+
+
+def _hint(value: str, known: Sequence[str]) -> str:
+    close = difflib.get_close_matches(value, sorted(known), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def item_of(doc: Document, force: Force, r: Resupply) -> LineItem:
+    """The line a checked resupply draws on (defaults filled in)."""
+    net = _network(doc, r.network)
+    buyer = r.buyer or force.operator
+    product = next((p for p in net.products if p.name == r.product), None) if net else None
+    if net is None or product is None or buyer not in product.demand:
+        raise InputError(
+            [
+                Diagnostic(
+                    *located(doc, "forces", force.name)[0],
+                    f"forces[{force.name}]",
+                    f"no buyer '{buyer}' of '{r.product}' in network '{r.network or ''}'",
+                )
+            ]
+        )
+    return LineItem(net.name, product.name, buyer, r.share)
+
+
+def check_line_resupply(doc: Document, force: Force) -> list[Diagnostic]:
+    """Unknown networks, products or buyers of the force's resupplies from lines, and
+    shares of one buyer's allocation summing above 1, each located."""
+    problems: list[Diagnostic] = []
+    total: dict[tuple[str, str, str], float] = {}
+    for fi, fleet in enumerate(force.fleets):
+        for mname, holding in fleet.munitions.items():
+            for j, r in enumerate(holding.resupply):
+                if r.product is None:
+                    continue
+                at = ("fleets", fi, "munitions", mname, "resupply", j)
+
+                def say(key: str, message: str, at: tuple[str | int, ...] = at) -> None:
+                    where, text = located(doc, "forces", force.name, *at, key)
+                    problems.append(Diagnostic(*where, text, message))
+
+                names = [n.name for n in _networks(doc)]
+                net = _network(doc, r.network)
+                if net is None:
+                    if r.network is None:
+                        say("product", f"name the network making it (have: {', '.join(names)})")
+                    else:
+                        say("network", f"no industry network named '{r.network}'")
+                    continue
+                products = {p.name: p for p in net.products}
+                if r.product not in products:
+                    say(
+                        "product",
+                        f"network '{net.name}' makes no product '{r.product}'"
+                        + _hint(r.product, list(products)),
+                    )
+                    continue
+                buyer = r.buyer or force.operator
+                demand = products[r.product].demand
+                if buyer not in demand:
+                    have = ", ".join(sorted(demand)) or "none"
+                    say(
+                        "buyer" if r.buyer is not None else "product",
+                        f"'{buyer}' is not a buyer of {r.product} in '{net.name}' (buyers: {have})",
+                    )
+                    continue
+                key = (net.name, r.product, buyer)
+                total[key] = total.get(key, 0.0) + r.share
+                if total[key] > 1 + 1e-9:
+                    say("share", f"shares of {buyer}'s {r.product} sum to {total[key]:g}, above 1")
+    return problems
+
+
+def line_suppliers(doc: Document, network: str | None, product: str) -> list[str]:
+    """:func:`upstream_suppliers` of the product in the named (or only) network; none
+    when either is unknown (reported by :func:`check_line_resupply`)."""
+    net = _network(doc, network)
+    return [] if net is None else upstream_suppliers(net, product)
+
+
+def upstream_suppliers(net: IndustryNetwork, product: str) -> list[str]:
+    """Suppliers of the sites making ``product`` or anything in its bill of materials."""
+    bom = {p.name: list(p.bom) for p in net.products}
+    seen: set[str] = set()
+    todo = [product]
+    while todo:
+        p = todo.pop()
+        if p not in seen:
+            seen.add(p)
+            todo.extend(bom.get(p, []))
+    return list(dict.fromkeys(s.supplier for s in net.sites if seen & set(s.makes)))
+
+
+def _withholds_munitions(c: Cutoff) -> bool:
+    return "munitions" in expand_kinds(list(c.kinds))
+
+
+def _fixed(c: Cutoff) -> Cutoff:
+    """A random-length cutoff at its expected end (as the plan's mask has it)."""
+    if c.duration_days is None:
+        return c
+    return c.model_copy(update={"duration_days": None, "end_day": c.expected_end()})
+
+
+def line_rates(
+    doc: Document, items: Sequence[LineItem], cutoff_sets: Sequence[Sequence[Cutoff]], days: int
+) -> F64:
+    """Rounds per day ``[B, len(items), days]``: each item's share of its buyer's
+    allocation of the product on days ``0..days-1`` under each cutoff set (those of its
+    cutoffs that withhold munitions; random lengths at their expected end)."""
+    from tether._analysis.industry import line_output, network_of
+
+    out = np.zeros((len(cutoff_sets), len(items), days))
+    for name in dict.fromkeys(i.network for i in items):
+        net = network_of(doc, name)
+        mine = [k for k, i in enumerate(items) if i.network == name]
+        for b, cutoffs in enumerate(cutoff_sets):
+            cuts = [_fixed(c) for c in cutoffs if _withholds_munitions(c)]
+            lo = line_output(doc, net.name, cuts, range(days))
+            out[b, mine] = [lo.of(items[k].product, items[k].buyer) * items[k].share for k in mine]
+    return out
+
+
+#: Most cutoffs of one cutoff set that may touch the lines of its resupplies (rows grow
+#: as two to this power).
+MAX_LINE_CUTOFFS = 8
+
+
+@dataclass(frozen=True)
+class LineRows:
+    """Resupply rows that reproduce each item's line rate under each cutoff set.
+
+    ``gates[g]`` is a gate (a supplier of the plan's own): the batch member it belongs
+    to (``-1``: members whose cutoffs touch no line) and the positions, in that member's
+    cutoff list, of the cutoffs that close it while they last. ``rows`` are (item, gate,
+    rounds per day, from day, until day); ``silent[g]`` the members where gate ``g`` is
+    closed on every day (they have gates of their own).
+    """
+
+    gates: tuple[tuple[int, tuple[int, ...]], ...]
+    rows: tuple[tuple[int, int, float, int, int], ...]
+    silent: tuple[tuple[int, ...], ...]
+
+
+def _touches(doc: Document, c: Cutoff, suppliers: set[str]) -> bool:
+    from tether._plan import stopped_suppliers
+
+    return _withholds_munitions(c) and bool(suppliers & set(stopped_suppliers(doc, c)))
+
+
+def _segments(rate: F64, item: int, gate: int, start: int, until: int) -> list[Any]:
+    """Windowed rows of a day-by-day rate: one per stretch of constant, non-zero rate."""
+    rows = []
+    day = start
+    while day < until:
+        end = day + 1
+        while end < until and rate[end] == rate[day]:
+            end += 1
+        if abs(rate[day]) > 1e-12:
+            rows.append((item, gate, float(rate[day]), day, end))
+        day = end
+    return rows
+
+
+def line_rows(
+    doc: Document,
+    items: Sequence[LineItem],
+    windows: Sequence[tuple[int, int]],
+    cutoff_sets: Sequence[Sequence[Cutoff]],
+    days: int,
+) -> LineRows:
+    """Rows and gates for resupplies from lines (item ``i`` runs over ``windows[i]``).
+
+    For a member whose cutoffs ``C`` touch the lines, the rate with the cutoffs ``A``
+    active is ``f(A)`` (:func:`line_output` with ``A`` in force); a gate closed by the
+    cutoffs ``S`` carries ``g(S) = sum over W in S of (-1)^|S - W| f(C - W)``, so that the
+    gates open on a day (those closed by no active cutoff) sum to ``f`` of the active set,
+    whatever the cutoffs' lengths (random lengths included). Members whose cutoffs touch
+    no line share one gate carrying the uncut rate; when more than one member has gates,
+    each gate is closed in every other member on every day.
+    """
+    from tether._analysis.industry import line_output, network_of
+
+    nets = {n: network_of(doc, n) for n in dict.fromkeys(i.network for i in items)}
+    upstream: set[str] = set()
+    for it in items:
+        upstream.update(upstream_suppliers(nets[it.network], it.product))
+
+    def rates(active: Sequence[Cutoff]) -> F64:
+        out = np.zeros((len(items), days))
+        always = [
+            c.model_copy(update={"start_day": 0, "end_day": None, "duration_days": None})
+            for c in active
+        ]
+        for name, net in nets.items():
+            lo = line_output(doc, net.name, always, range(days))
+            for k, it in enumerate(items):
+                if it.network == name:
+                    out[k] = lo.of(it.product, it.buyer) * it.share
+        return out
+
+    touching = [[j for j, c in enumerate(cs) if _touches(doc, c, upstream)] for cs in cutoff_sets]
+    gates: list[tuple[int, tuple[int, ...]]] = []
+    rows: list[Any] = []
+    members = [b for b, t in enumerate(touching) if t]
+    uncut = rates([])
+    if not members or 1 < len(members) < len(cutoff_sets):
+        gates.append((-1, ()))
+        for k, (a, z) in enumerate(windows):
+            rows += _segments(uncut[k], k, 0, a, z)
+    for b in members:
+        idx = touching[b]
+        if len(idx) > MAX_LINE_CUTOFFS:
+            raise ValueError(f"more than {MAX_LINE_CUTOFFS} cutoffs touch the lines")
+        n = len(idx)
+        cs = cutoff_sets[b]
+        # h[W] = f(C - W): the rate with every touching cutoff active except those in W
+        h = {
+            w: rates([cs[idx[i]] for i in range(n) if not w >> i & 1]) if w != (1 << n) - 1
+            else uncut
+            for w in range(1 << n)
+        }  # fmt: skip
+        for mask in range(1 << n):
+            g = np.zeros_like(uncut)
+            sub = mask
+            while True:
+                sign = -1.0 if bin(mask ^ sub).count("1") % 2 else 1.0
+                g += sign * h[sub]
+                if sub == 0:
+                    break
+                sub = (sub - 1) & mask
+            if not np.any(np.abs(g) > 1e-12):
+                continue
+            gate = len(gates)
+            gates.append((b, tuple(idx[i] for i in range(n) if mask >> i & 1)))
+            for k, (a, z) in enumerate(windows):
+                rows += _segments(g[k], k, gate, a, z)
+    owner = [b for b, _ in gates]
+    several = len(set(owner)) > 1
+    silent = tuple(
+        tuple(m for m in range(len(cutoff_sets)) if several and (m in members if b < 0 else m != b))
+        for b in owner
+    )
+    return LineRows(tuple(gates), tuple(rows), silent)
+
+
+def product_of(net: IndustryNetwork, munition: str) -> str | None:
+    """The network's product for a munition name (by name, or :data:`PRODUCT_NAMES`)."""
+    names = {p.name for p in net.products}
+    name = PRODUCT_NAMES.get(munition, munition)
+    return name if name in names else None
+
+
+def rate_problems(doc: Document) -> list[Diagnostic]:
+    """Fixed-rate resupplies above the output of the line making the munition: per force
+    and product, the fixed rates of all its fleets summed against the network's capacity
+    on day 0 (rounds per day, all sites, before any allocation), located at the first."""
+    problems: list[Diagnostic] = []
+    for net in _networks(doc):
+        per = float(net.period_days)
+        capacity: dict[str, float] = {}
+        for site in net.sites:
+            for prod, line in site.makes.items():
+                capacity[prod] = capacity.get(prod, 0.0) + line.capacity_on(0) / per
+        for force in doc.forces:
+            rates: dict[str, list[tuple[float, tuple[str | int, ...]]]] = {}
+            for fi, fleet in enumerate(force.fleets):
+                for mname, holding in fleet.munitions.items():
+                    product = product_of(net, mname)
+                    for j, r in enumerate(holding.resupply):
+                        if product is not None and r.per_day is not None:
+                            at = ("fleets", fi, "munitions", mname, "resupply", j, "per_day")
+                            rates.setdefault(product, []).append((r.per_day, at))
+            for product, got in rates.items():
+                rate, cap = sum(g for g, _ in got), capacity.get(product, 0.0)
+                if rate > cap + 1e-9:
+                    where, text = located(doc, "forces", force.name, *got[0][1])
+                    problems.append(
+                        Diagnostic(
+                            *where,
+                            text,
+                            f"{force.name} gets {rate:g} {product} a day at fixed rates, above "
+                            f"the {cap:.3g} a day the lines of '{net.name}' make on day 0: tie "
+                            f"it to the line (product: {product}, network: {net.name}) or "
+                            "lower it",
+                        )
+                    )
+    return problems
