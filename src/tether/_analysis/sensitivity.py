@@ -9,6 +9,7 @@ move the scenario's capability-days lost.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,7 @@ from pydantic import BaseModel
 from tether._errors import ArgumentError, Diagnostic, InputError, TetherError
 from tether._model import Document
 
-__all__ = ["Sensitivity", "SensitivityRow", "assumed_parameters", "sensitivity"]
+__all__ = ["Sensitivity", "SensitivityRow", "assumed_parameters", "morris", "sensitivity"]
 
 #: Field names that take the default range: rates, turnarounds, lead times, cadences,
 #: uses. Fractions (shares, condemnation, floors) are left out: x2 would leave [0, 1].
@@ -183,6 +184,30 @@ def _model(
     return run
 
 
+def morris(
+    fn: Callable[[np.ndarray], float], k: int, trajectories: int, rng: np.random.Generator
+) -> tuple[list[np.ndarray], int]:
+    """Morris elementary effects of ``fn`` over ``[0, 1]**k``: per input, one effect per
+    trajectory (``(f(x + delta e_i) - f(x)) / delta`` on a grid of :data:`LEVELS`
+    levels), and the number of calls made."""
+    delta = LEVELS / (2 * (LEVELS - 1))
+    grid = np.arange(LEVELS // 2) / (LEVELS - 1)  # starts that leave room for +delta
+    effects: list[list[float]] = [[] for _ in range(k)]
+    runs = 0
+    for _ in range(trajectories):
+        x = rng.choice(grid, size=k)
+        y = fn(x)
+        runs += 1
+        for i in rng.permutation(k):
+            x2 = x.copy()
+            x2[i] += delta
+            y2 = fn(x2)
+            runs += 1
+            effects[i].append((y2 - y) / delta)
+            x, y = x2, y2
+    return [np.asarray(e) for e in effects], runs
+
+
 def sensitivity(
     document: Document,
     force: str | None = None,
@@ -221,31 +246,15 @@ def sensitivity(
     typed = [(p, v, type(get_path(document, p))) for p, v in params.items()]
     run = _model(document, f.name, scen, typed)
     k = len(typed)
-    rng = np.random.default_rng(seed)
-    delta = LEVELS / (2 * (LEVELS - 1))
-    grid = np.arange(LEVELS // 2) / (LEVELS - 1)  # starts that leave room for +delta
-    effects: list[list[float]] = [[] for _ in range(k)]
     log_lo, log_span = np.log(lo), np.log(hi) - np.log(lo)
 
     def at(x: np.ndarray) -> float:
         return float(run(np.exp(log_lo + log_span * x)))
 
-    runs = 0
-    for _ in range(trajectories):
-        x = rng.choice(grid, size=k)
-        y = at(x)
-        runs += 1
-        for i in rng.permutation(k):
-            x2 = x.copy()
-            x2[i] += delta
-            y2 = at(x2)
-            runs += 1
-            effects[i].append((y2 - y) / delta)
-            x, y = x2, y2
+    effects, runs = morris(at, k, trajectories, np.random.default_rng(seed))
     base = run(np.ones(k))
     rows = []
-    for (p, v, _), ee in zip(typed, effects, strict=True):
-        e = np.asarray(ee)
+    for (p, v, _), e in zip(typed, effects, strict=True):
         rows.append(
             SensitivityRow(
                 path=p,
