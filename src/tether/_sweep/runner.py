@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -91,6 +92,15 @@ _SPEC: SweepSpec | None = None
 def _init(spec: SweepSpec) -> None:
     global _SPEC
     _SPEC = spec
+    threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    """End a worker whose sweep was killed (it would otherwise wait for work forever)."""
+    while True:
+        time.sleep(1.0)
+        if os.getppid() != parent:
+            os._exit(1)
 
 
 def _work(ids: list[int]) -> pd.DataFrame:
