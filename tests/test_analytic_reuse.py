@@ -12,6 +12,7 @@ from numpy.testing import assert_allclose
 
 import tether
 import tether._engine.analytic as analytic
+import tether._engine.poisson as poisson
 from tether._engine.arrays import Plan
 from tether._engine.pipeline import clock
 from tether._engine.reuse import changing_days
@@ -24,8 +25,10 @@ EXAMPLES = sorted(Path(__file__).parent.parent.joinpath("examples").glob("*.yaml
 def both(plan: Plan, monkeypatch: pytest.MonkeyPatch) -> None:
     fast = analytic.run_analytic(plan)
     monkeypatch.setattr(analytic, "REUSE", False)
+    monkeypatch.setattr(poisson, "FAST", False)
     slow = analytic.run_analytic(plan)
     monkeypatch.setattr(analytic, "REUSE", True)
+    monkeypatch.setattr(poisson, "FAST", True)
     for key in ("availability", "backorders", "capability"):
         a, b = getattr(fast, key), getattr(slow, key)
         assert_allclose(a, b, rtol=1e-12, atol=1e-12, err_msg=key)

@@ -16,11 +16,12 @@ from numpy.typing import NDArray
 
 from tether._engine.arrays import KIND_INDEX, Plan, route_clock_masks
 from tether._engine.factors import munitions_factor, service_factor, software_factor
+from tether._engine.feedback import parts_available
 from tether._engine.groups import group_add, group_mul
 from tether._engine.lengths import cases
 from tether._engine.pipeline import Clock, ReturnIndex, clock, return_index, returned
 from tether._engine.poisson import availability_log, backorders_and_up
-from tether._engine.reuse import changing_days
+from tether._engine.reuse import flat_fleet_sums
 from tether._engine.varying import constant_force, parts_varying, plain_rows, units_by_day
 
 __all__ = ["EngineOutput", "part_pipelines", "run_analytic", "steady_state"]
@@ -162,60 +163,36 @@ def _cumulative(lam: F64) -> F64:
 def _parts_fixed(
     plan: Plan, rows: I64, clocks: list[Clock], cid: I64, a_ss: F64
 ) -> tuple[F64, F64]:
-    """Fleet sums of log-availability terms and backorders for fleet-basis parts."""
+    """Fleet sums of log-availability terms and backorders for fleet-basis parts.
+
+    With :data:`REUSE`, rows whose demand is the same every day take
+    :func:`tether._engine.reuse.flat_fleet_sums` (each steady state once, only the days
+    that differ from it); the others are evaluated on every cell."""
     nf, T = len(plan.fleets), plan.horizon + 1
     log_a, bo = np.zeros((nf, T)), np.zeros((nf, T))
+    if REUSE and len(rows):
+        f = plan.part_fleet[rows]
+        flat = (plan.hours[f] == plan.hours[f, :1]).all(axis=1)
+        fr = rows[flat]
+        ff = plan.part_fleet[fr]
+        lam = plan.units[ff] * a_ss[ff] * _per_part_rate(plan)[fr] * plan.hours[ff, 0]
+        per_row = (plan.spares[fr], plan.units[ff], plan.quantity[fr], ff)
+        log_a, bo = flat_fleet_sums(
+            clocks, cid[fr], plan.share[fr], plan.route_time[fr], lam, per_row, nf, T, CHUNK_CELLS
+        )
+        rows = rows[~flat]
     step = max(1, CHUNK_CELLS // T)
     for lo in range(0, len(rows), step):
         chunk = rows[lo : lo + step]
         f = plan.part_fleet[chunk]
-        if REUSE:
-            back, up = _changing_cells(plan, chunk, clocks, cid, a_ss)
-        else:
-            lam, lss = _demand(plan, chunk, a_ss)
-            m = _pipeline(
-                plan, chunk, _route_indices(plan, clocks, cid, chunk), _cumulative(lam), lam, lss
-            )
-            back, up = backorders_and_up(m, plan.spares[chunk], plan.units[f], plan.quantity[chunk])
+        lam, lss = _demand(plan, chunk, a_ss)
+        m = _pipeline(
+            plan, chunk, _route_indices(plan, clocks, cid, chunk), _cumulative(lam), lam, lss
+        )
+        back, up = backorders_and_up(m, plan.spares[chunk], plan.units[f], plan.quantity[chunk])
         _fleet_add(log_a, f, availability_log(up))
         _fleet_add(bo, f, back)
     return log_a, bo
-
-
-def _changing_cells(
-    plan: Plan, chunk: I64, clocks: list[Clock], cid: I64, a_ss: F64
-) -> tuple[F64, F64]:
-    """Backorders and share up ``[n, T]`` of rows ``chunk``, evaluating each row's steady
-    state once and only the days its pipeline differs from it
-    (:func:`tether._engine.reuse.changing_days`)."""
-    T = plan.horizon + 1
-    f = plan.part_fleet[chunk]
-    flat = (plan.hours[f] == plan.hours[f, :1]).all(axis=1)
-    lo, hi = changing_days(clocks, cid[chunk], plan.share[chunk], plan.route_time[chunk], flat, T)
-    s, n, z = plan.spares[chunk], plan.units[f], plan.quantity[chunk]
-    lam_ss = plan.units[f] * a_ss[f] * _per_part_rate(plan)[chunk] * plan.hours[f, 0]
-    steady = np.flatnonzero(flat)
-    back = np.empty((len(chunk), T))
-    up = np.empty((len(chunk), T))
-    if len(steady):
-        m_ss = (lam_ss * _mean_turnaround(plan)[chunk])[steady, None]
-        b0, u0 = backorders_and_up(m_ss, s[steady], n[steady], z[steady])
-        back[steady] = b0
-        up[steady] = u0
-    moving = np.flatnonzero(hi > lo)
-    if len(moving):
-        sub = chunk[moving]
-        lam, lss = _demand(plan, sub, a_ss)
-        m = _pipeline(plan, sub, _route_indices(plan, clocks, cid, sub), _cumulative(lam), lam, lss)
-        width = hi[moving] - lo[moving]
-        row = np.repeat(np.arange(len(moving)), width)
-        day = lo[moving][row] + np.arange(len(row)) - np.repeat(np.cumsum(width) - width, width)
-        bc, uc = backorders_and_up(
-            m[row, day][:, None], s[moving][row], n[moving][row], z[moving][row]
-        )
-        back[moving[row], day] = bc[:, 0]
-        up[moving[row], day] = uc[:, 0]
-    return back, up
 
 
 def _parts_stepped(
@@ -311,7 +288,8 @@ def _parts(plan: Plan, cut: B8, a_ss: F64) -> tuple[F64, F64]:
         bo += bo_v
     avail = np.exp(log_a)
     if len(step_rows):
-        _, bo_s, avail = _parts_stepped(plan, step_rows, clocks, cid, a_ss, log_a)
+        groups = _route_indices(plan, clocks, cid, step_rows)
+        _, bo_s, avail = parts_available(plan, step_rows, groups, log_a)  # the distribution
         bo += bo_s
     return avail, bo
 

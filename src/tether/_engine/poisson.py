@@ -27,14 +27,63 @@ SERIES_MAX = 16
 #: Most terms of the direct sum computed one by one; wider windows take a midpoint rule.
 MAX_TERMS = 2048
 
+#: Cheaper evaluations, equal to the incomplete-gamma ones to about 1e-15 (``False``: every
+#: tail by :func:`scipy.special.gammainc`, every ``Z > 1`` correction computed): tails at
+#: ``a <= SMALL_A`` by a finite sum, and the ``Z > 1`` correction at ``s + M`` skipped where
+#: a bound puts it below 1e-18.
+FAST = True
+SMALL_A = 24
+
+#: Tails below this take the incomplete gamma function (the sum loses relative digits).
+SUM_TAIL_MIN = 0.05
+
+#: ``log(1e-18)``: corrections bounded below this are left out.
+LOG_NEGLIGIBLE = -41.4
+
 
 def _tail(m: F64, a: ArrayLike) -> tuple[F64, F64]:
     """``P(X >= a)`` and ``P(X = a)`` for ``X ~ Poisson(m)``, integer ``a >= 0``."""
     a = np.asarray(a)
+    if FAST:
+        small = np.broadcast_to(a <= SMALL_A, np.broadcast_shapes(np.shape(m), a.shape))
+        if small.any():
+            mb = np.broadcast_to(m, small.shape)
+            ab = np.broadcast_to(a, small.shape)
+            if small.all():
+                q, pmf = _tail_sum(mb, ab)
+            else:
+                q, pmf = np.empty(small.shape), np.empty(small.shape)
+                q[small], pmf[small] = _tail_sum(mb[small], ab[small])
+            # 1 - P(X < a) keeps only absolute accuracy: small tails by the gamma function
+            redo = ~small | (q < SUM_TAIL_MIN)
+            if redo.any():
+                q[redo], pmf[redo] = _tail_gamma(mb[redo], ab[redo])
+            return q, pmf
+    return _tail_gamma(m, a)
+
+
+def _tail_gamma(m: F64, a: NDArray[np.int64]) -> tuple[F64, F64]:
     ap = np.maximum(a, 1).astype(np.float64)
     with np.errstate(divide="ignore", invalid="ignore", under="ignore"):
         q = np.where(a > 0, special.gammainc(ap, m), 1.0)
         pmf = np.exp(special.xlogy(a, m) - m - special.gammaln(a + 1.0))
+    return q, pmf
+
+
+def _tail_sum(m: F64, a: NDArray[np.int64]) -> tuple[F64, F64]:
+    """:func:`_tail` for ``a <= SMALL_A``: ``P(X < a)`` as the finite sum
+    ``exp(-m) sum_{k<a} m^k / k!`` of positive terms (``P(X >= a)`` to a few ulp of 1)."""
+    shape = np.broadcast_shapes(np.shape(m), a.shape)
+    with np.errstate(under="ignore"):
+        term = np.broadcast_to(np.exp(-m), shape).copy()
+        below = np.zeros(shape)
+        pmf = np.zeros(shape)
+        for k in range(int(a.max(initial=0)) + 1):
+            np.copyto(pmf, term, where=a == k)
+            np.add(below, term, out=below, where=a > k)
+            term *= m
+            term /= k + 1
+    q: F64 = 1.0 - below
     return q, pmf
 
 
@@ -180,7 +229,7 @@ def backorders_and_up(m: F64, s: I64, units: F64, quantity: F64) -> tuple[F64, F
     if len(one):
         holes = empty_positions(m[one], s[one], units[one], backorders=back[one])
         up[one] = 1.0 - holes / units[one, None]
-    for z in np.unique(z_all[z_all > 1]):
+    for z in np.flatnonzero(np.bincount(z_all, minlength=2)[2:]) + 2:
         rows = np.flatnonzero(z_all == z)
         up[rows] = _up_z(m[rows], s[rows], units[rows], int(z), q[rows], pmf[rows])
     np.clip(up, 0.0, 1.0, out=up)
@@ -218,6 +267,9 @@ def _up_z(m: F64, s: I64, n: F64, z: int, q: F64, pmf: F64) -> F64:
     reach = SPREAD * (np.sqrt(m) + 1.0)
     top = sc + M
     rows, cols = np.nonzero(top < m + reach)
+    if FAST and len(rows):
+        keep = ~_negligible_fix(m[rows, cols], top[rows, 0], M[rows, 0], z)
+        rows, cols = rows[keep], cols[keep]
     if len(rows):
         mt = m[rows, cols]
         at = top[rows, 0]
@@ -234,6 +286,21 @@ def _up_z(m: F64, s: I64, n: F64, z: int, q: F64, pmf: F64) -> F64:
     if len(rows):
         up[rows, cols] = _up_direct(m[rows, cols], sc[rows, 0], n[rows], z)
     return up
+
+
+def _negligible_fix(m: F64, top: F64, M: F64, z: int) -> NDArray[np.bool_]:
+    """Where the ``Z > 1`` correction at ``a = s + M`` is below 1e-18 for sure.
+
+    For ``a + 1 >= 2m`` the Poisson terms beyond ``a`` fall at least by ``rho = m / (a + 1)
+    <= 1/2`` each, so ``G_i(a) <= P(X = a) / (1 - rho)^(i + 1) <= 2^(z + 1) P(X = a)``; for
+    ``M >= 2z``, ``C(M, k - i) <= C(M, k)``, so the correction is at most
+    ``z 2^(2z + 1) P(X = a)``, with ``log P(X = a) <= a log(m / a) + a - m - log(2 pi a) / 2``
+    (Stirling)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_p = top * np.log(m / top) + top - m - 0.5 * np.log(2 * np.pi * top)
+    bound = log_p + (2 * z + 1) * np.log(2.0) + np.log(z)
+    out: NDArray[np.bool_] = (top + 1.0 >= 2.0 * m) & (2 * z <= M) & (bound < LOG_NEGLIGIBLE)
+    return out
 
 
 def availability_log(up: F64) -> F64:

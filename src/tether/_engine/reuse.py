@@ -17,8 +17,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tether._engine.pipeline import Clock
+from tether._engine.poisson import availability_log, backorders_and_up
 
-__all__ = ["changing_days"]
+__all__ = ["changing_days", "flat_fleet_sums"]
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -58,3 +59,84 @@ def changing_days(
     lo = np.where(flat, lo, 0)
     hi = np.where(flat, np.maximum(hi, lo), T)
     return lo, np.minimum(hi, T)
+
+
+def _window_means(
+    clocks: list[Clock], cid: I64, share: F64, tau: F64, lam: F64, row: I64, day: I64
+) -> F64:
+    """Pipeline means on cells ``(row, day)`` of rows with constant demand ``lam``:
+    ``lam * sum_r share_r (t - u*_r(t))`` (``Lambda(u) = lam u`` on both sides of day 0)."""
+    still = np.array([not ck.identity for ck in clocks])[cid] & (share > 0)
+    d = np.where(still, 0.0, share * tau).sum(axis=1)[row]  # routes whose clocks run
+    for r in range(share.shape[1]):
+        for c in np.unique(cid[still[:, r], r]):
+            ck = clocks[int(c)]
+            in_group = still[:, r] & (cid[:, r] == c)
+            sh = np.where(in_group, share[:, r], 0.0)
+            cells = np.flatnonzero(in_group[row])
+            every = len(cells) == len(row)
+            rc = row if every else row[cells]
+            t = day if every else day[cells]
+            y = ck.A[t] - tau[:, r][rc]
+            k = np.floor(np.maximum(y, 0.0)).astype(np.int64)
+            idx = ck.J[k]
+            u = np.where(y < 0, y, idx + (y - ck.A[idx]))
+            part = sh[rc] * (t - u)
+            if every:
+                d += part
+            else:
+                d[cells] += part
+    out: F64 = lam[row] * d
+    return out
+
+
+def flat_fleet_sums(
+    clocks: list[Clock],
+    cid: I64,
+    share: F64,
+    tau: F64,
+    lam: F64,
+    rows: tuple[I64, F64, F64, I64],
+    n_fleets: int,
+    T: int,
+    chunk_cells: int,
+) -> tuple[F64, F64]:
+    """Fleet sums ``[F, T]`` of log share up and of backorders for rows whose demand
+    ``lam [n]`` is the same every day; ``rows`` is ``(spares, units, quantity, fleet)``.
+
+    Each row's steady state is evaluated once and enters every day of its fleet; on the
+    days :func:`changing_days` returns, the row's own value replaces it, evaluated once per
+    run of days with the same pipeline mean (exact: equal means give equal values). A row
+    grounded at its steady state stays grounded (its pipeline never falls below it).
+    """
+    s, n, z, fleet = rows
+    lo, hi = changing_days(clocks, cid, share, tau, np.ones(len(lam), dtype=np.bool_), T)
+    m_ss = lam * (share * tau).sum(axis=1)
+    b0, u0 = backorders_and_up(m_ss[:, None], s, n, z)
+    b0 = b0[:, 0]
+    l0 = availability_log(u0)[:, 0]
+    log_a: F64 = np.repeat(np.bincount(fleet, weights=l0, minlength=n_fleets)[:, None], T, axis=1)
+    bo: F64 = np.repeat(np.bincount(fleet, weights=b0, minlength=n_fleets)[:, None], T, axis=1)
+    moving = np.flatnonzero((hi > lo) & np.isfinite(l0))
+    width = hi[moving] - lo[moving]
+    ends = np.cumsum(width)
+    start = 0
+    while start < len(moving):
+        stop = max(start + 1, int(np.searchsorted(ends, ends[start] - width[start] + chunk_cells)))
+        mv, w = moving[start:stop], width[start:stop]
+        row = np.repeat(mv, w)
+        day = np.repeat(lo[mv], w) + np.arange(len(row)) - np.repeat(np.cumsum(w) - w, w)
+        m = _window_means(clocks, cid, share, tau, lam, row, day)
+        new = np.ones(len(m), dtype=np.bool_)
+        new[1:] = (m[1:] != m[:-1]) | (row[1:] != row[:-1])
+        first = np.flatnonzero(new)
+        run = np.cumsum(new) - 1
+        r1 = row[first]
+        bc, uc = backorders_and_up(m[first][:, None], s[r1], n[r1], z[r1])
+        key = fleet[row] * T + day
+        dl = (availability_log(uc)[:, 0] - l0[r1])[run]
+        db = (bc[:, 0] - b0[r1])[run]
+        log_a += np.bincount(key, weights=dl, minlength=n_fleets * T).reshape(n_fleets, T)
+        bo += np.bincount(key, weights=db, minlength=n_fleets * T).reshape(n_fleets, T)
+        start = stop
+    return log_a, bo
