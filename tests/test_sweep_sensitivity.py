@@ -70,3 +70,17 @@ def test_cli_sensitivity_json() -> None:
     bad = runner.invoke(app, ["sensitivity", "nope", "--file", str(EXAMPLE)])
     assert bad.exit_code == 2
     assert "Traceback" not in bad.output
+
+
+def test_ranking_robustness() -> None:
+    from tether._analysis.sensitivity import ranking_robustness
+
+    doc = tether.load(EXAMPLE)
+    rows = ranking_robustness(doc, "demo", samples=4, seed=1, horizon=365)
+    assert [r.base_rank for r in rows] == list(range(1, len(rows) + 1))
+    assert sum(r.p_first for r in rows) == pytest.approx(1.0)
+    assert all(1 <= r.rank_low <= r.rank_high <= len(rows) for r in rows)
+    assert (rows[0].target, rows[0].kinds, rows[0].p_first) == ("US", "all", 1.0)
+    # a range this narrow leaves the ranking where it is
+    narrow = ranking_robustness(doc, "demo", samples=2, factors=(0.9999, 1.0001))
+    assert all(r.rank_low == r.rank_high == r.base_rank for r in narrow[:3])

@@ -143,6 +143,14 @@ def register(app: typer.Typer) -> None:
             int, typer.Option("--trajectories", help="Morris trajectories.")
         ] = 10,
         seed: Annotated[int, typer.Option("--seed", help="Seed of the design.")] = 0,
+        ranking: Annotated[
+            int,
+            typer.Option(
+                "--ranking",
+                help="Also sample N points of the ranges and report how the exposure "
+                "ranking holds (P(first), rank interval); 0: not.",
+            ),
+        ] = 0,
         top: Annotated[int, typer.Option("--top", help="Rows to show.")] = 15,
         as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
         catalogue: CatalogueOption = None,
@@ -152,7 +160,7 @@ def register(app: typer.Typer) -> None:
         move its capability-days lost: Morris elementary effects over x LOW..x HIGH."""
 
         def work() -> None:
-            from tether._analysis.sensitivity import sensitivity
+            from tether._analysis.sensitivity import ranking_robustness, sensitivity
             from tether._loader import load, load_text
 
             cat = [str(c) for c in catalogue or []]
@@ -173,9 +181,25 @@ def register(app: typer.Typer) -> None:
                 trajectories=trajectories,
                 seed=seed,
             )
+            ranks = (
+                ranking_robustness(
+                    doc,
+                    r.force,
+                    samples=ranking,
+                    factors=(low, high),
+                    seed=seed,
+                    horizon=doc.scenario(r.scenario).horizon_days,
+                )
+                if ranking > 0
+                else ()
+            )
             if as_json:
-                write_json(r.to_dict())
+                payload = r.to_dict()
+                if ranking > 0:
+                    payload["ranking"] = [x.to_dict() for x in ranks]
+                write_json(payload)
                 return
+            from rich.markup import escape
 
             p = out_console.print
             p(
@@ -186,9 +210,18 @@ def register(app: typer.Typer) -> None:
             p("  mu*      sigma    parameter")
             for row in r.rows[:top]:
                 p(
-                    f"  {row.mu_star:<8.3g} {row.sigma:<8.3g} {row.path}",
+                    escape(f"  {row.mu_star:<8.3g} {row.sigma:<8.3g} {row.path}"),
                     highlight=False,
                     soft_wrap=True,
                 )
+            if ranks:
+                p(f"exposure ranking over {ranking} samples of the ranges:")
+                p("  base  P(first)  ranks    cutoff")
+                for x in ranks[:top]:
+                    p(
+                        f"  {x.base_rank:<5} {x.p_first:<9.2f} {x.rank_low}-{x.rank_high:<6} "
+                        f"{x.target}: {x.kinds}",
+                        highlight=False,
+                    )
 
         guard(work)
