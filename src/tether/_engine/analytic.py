@@ -243,6 +243,35 @@ def run_analytic(plan: Plan, progress: Progress | None = None) -> EngineOutput:
     per_case = (nf + len(plan.mu_fleet) + len(plan.sw_fleet) + len(plan.sv_fleet) + 1) * T
     units = units_by_day(plan)
     step = max(1, CHUNK_CELLS // 8 // per_case)
+    block: list[tuple[int, B8, F64, F64, F64]] = []  # (member, cuts, avail, bo, weights)
+
+    def flush() -> None:
+        """The factors of every case in ``block`` at once (one call per factor for many
+        members: the munitions recursion steps its days once for all of them)."""
+        if not block:
+            return
+        cuts = np.concatenate([c[1] for c in block])
+        values = {
+            "availability": np.concatenate([c[2] for c in block]),
+            "backorders": np.concatenate([c[3] for c in block]),
+            "software": _software(plan, cuts),
+            "services": _services(plan, cuts),
+        }
+        values["munitions"], stock_c = _munitions(plan, cuts, values["availability"])
+        values["capability"] = units[None] * (
+            values["availability"] * values["software"] * values["munitions"] * values["services"]
+        )
+        lo = 0
+        for b, _, _, _, weights in block:
+            sl = slice(lo, lo + len(weights))
+            w = weights[:, None, :]
+            for k in keys:
+                out[k][b] += (w * values[k][sl]).sum(axis=0)
+            stock[b] += (w * stock_c[sl]).sum(axis=0)
+            lo += len(weights)
+        block.clear()
+
+    held = 0
     for b in range(B):
         cs = cases(plan, b)
         runs = [_parts(plan, cut, a_ss) for cut in cs.nodes]
@@ -250,23 +279,15 @@ def run_analytic(plan: Plan, progress: Progress | None = None) -> EngineOutput:
         node_bo = np.stack([r[1] for r in runs])
         for lo in range(0, cs.count, step):
             sl = slice(lo, lo + step)
-            cuts = cs.masks(sl)
-            values = {"availability": cs.parts(node_a, sl), "backorders": cs.parts(node_bo, sl)}
-            values["software"] = _software(plan, cuts)
-            values["services"] = _services(plan, cuts)
-            values["munitions"], stock_c = _munitions(plan, cuts, values["availability"])
-            values["capability"] = units[None] * (
-                values["availability"]
-                * values["software"]
-                * values["munitions"]
-                * values["services"]
-            )
-            w = cs.weights[sl][:, None, :]
-            for k in keys:
-                out[k][b] += (w * values[k]).sum(axis=0)
-            stock[b] += (w * stock_c).sum(axis=0)
+            weights = cs.weights[sl]
+            if held + len(weights) > step:
+                flush()
+                held = 0
+            block.append((b, cs.masks(sl), cs.parts(node_a, sl), cs.parts(node_bo, sl), weights))
+            held += len(weights)
         if progress is not None:
             progress(b + 1, B)
+    flush()
     return EngineOutput(**out, munitions_stock=stock)
 
 
