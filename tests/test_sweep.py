@@ -255,3 +255,19 @@ def test_a_dask_local_cluster_gives_the_same_dataset(tmp_path: Path) -> None:
     ) as cluster:
         run_sweep(spec, tmp_path / "dask", scheduler=cluster.scheduler_address)
     pd.testing.assert_frame_equal(read_dataset(tmp_path / "one"), read_dataset(tmp_path / "dask"))
+
+
+def test_a_bad_tempo_level_writes_nothing(tmp_path: Path) -> None:
+    p = _write(tmp_path, "  tempo: [default, 3]\n")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["sweep", str(p), "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert "3 is not a valid tempo" in result.output
+    assert not out.exists()
+
+
+def test_a_moved_start_keeps_the_base_cutoffs_length(tmp_path: Path) -> None:
+    spec = load_sweep(_write(tmp_path, "  start_day: [0, 100]\n"))
+    from tether._sweep.evaluate import _cutoffs
+
+    assert [(c.start_day, c.end_day) for c in _cutoffs(spec, spec.points[1])] == [(100, 190)]

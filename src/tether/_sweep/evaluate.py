@@ -43,11 +43,11 @@ def _cutoffs(spec: SweepSpec, point: dict[str, Any]) -> list[Any]:
         k = point["kinds"]
         base["kinds"] = list(k) if isinstance(k, list | tuple) else [k]
     start = int(point.get("start_day", base.get("start_day", 0)))
-    base["start_day"] = start
     if "duration_days" in point:
         base["end_day"] = start + int(point["duration_days"])
-    elif "end_day" in base and base["end_day"] is not None and base["end_day"] <= start:
-        base["end_day"] = start + 1
+    elif base.get("end_day") is not None:  # the base cutoff's length, moved with its start
+        base["end_day"] = start + int(base["end_day"]) - int(base.get("start_day", 0))
+    base["start_day"] = start
     return [Cutoff.model_validate(base)]
 
 

@@ -216,6 +216,9 @@ def run_sweep(
     t0 = time.monotonic()
     if scheduler is not None:  # check the address before writing anything
         _check_scheduler(scheduler)
+    if not (out / "sweep.json").exists():  # a first scenario per tempo level compiles and runs
+        firsts = {str(p.get("tempo")): i for i, p in reversed(list(enumerate(spec.points)))}
+        evaluate_chunk(spec, sorted(firsts.values()))
     done = _prepare(spec, out, len(chunks))
     todo = [(k, ids) for k, ids in enumerate(chunks) if k not in done]
     it = _dask(spec, todo, scheduler) if scheduler else _local(spec, todo, workers)
