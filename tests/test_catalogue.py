@@ -110,7 +110,36 @@ def test_us_cutoff_stops_the_german_gem_t_site(catalogue: tether.Document) -> No
     assert "comlog" in stopped  # Schrobenhausen, DE, under US design authority
     assert catalogue.supplier("comlog").jurisdiction == "DE"
     assert "mbda-france" not in stopped  # Aster: no US edge in the record
-    assert stopped["mbda-france-scalp"] == frozenset({"munitions"})  # ITAR parts in SCALP
+    assert stopped["mbda-uk"] == frozenset({"munitions"})  # ITAR parts in Storm Shadow
+    # all three F-35 reprogramming labs sit at Eglin, Florida
+    assert catalogue.supplier("uk-au-reprogramming-lab").jurisdiction == "US"
+    assert "uk-au-reprogramming-lab" in stopped
+
+
+def test_italy_stops_aster_through_the_avio_booster(catalogue: tether.Document) -> None:
+    stopped = tether.stopped_suppliers(catalogue, tether.Cutoff(jurisdiction="IT"))
+    assert stopped["mbda-france"] == frozenset({"munitions"})
+    assert "mbda-france" not in tether.stopped_suppliers(
+        catalogue, tether.Cutoff(jurisdiction="US")
+    )
+
+
+def test_depots_and_makers_follow_the_record(catalogue: tether.Document) -> None:
+    def repairer(system: str, part: str) -> str:
+        found = next(p for p in catalogue.system(system).parts if p.name == part)
+        assert found.supplier_repair is not None
+        return found.supplier_repair.supplier
+
+    japan = {f.name: f.system for f in catalogue.force("japan").fleets}
+    assert repairer(japan["f-35a"], "airframe-heavy") == "f-35-depot-pacific"
+    assert repairer(japan["f-35b"], "f135-engine-module") == "f135-mro-pacific"
+    labs = {s.name: s.supplier for s in catalogue.system(japan["f-35b"]).software}
+    assert labs["mission-data"] == "us-government"  # Japan is in neither partner lab
+    canada = {f.name: f.system for f in catalogue.force("canada").fleets}
+    assert repairer(canada["f-35a"], "airframe-heavy") == "lockheed-martin"
+    assert repairer("f-16", "engine-module") == "pratt-whitney"
+    assert repairer("f-16", "ew-pod") == "northrop-grumman"
+    assert repairer("gmd-interceptors", "interceptor-servicing") == "boeing"
 
 
 def test_k9_engine_stops_with_germany(catalogue: tether.Document) -> None:
@@ -127,6 +156,12 @@ def test_intel_pause_lowers_long_range_fires_and_recovers() -> None:
     fires = _area("ukraine-intel-pause-2025.yaml", "us-intel-pause", "long-range-fires")
     assert np.all(fires[:7] < 0.6)  # during the week-long pause
     assert np.all(fires[8:] > 0.99)  # and back once it ends
+
+
+def test_intel_pause_does_not_cut_starlink() -> None:
+    # the US government withheld its services, not every supplier under US jurisdiction
+    comms = _area("ukraine-intel-pause-2025.yaml", "us-intel-pause", "communications")
+    assert np.all(comms > 0.999)
 
 
 def test_starlink_with_oneweb_loses_less() -> None:
