@@ -21,7 +21,7 @@ from tether._engine.groups import group_add, group_mul
 from tether._engine.lengths import cases
 from tether._engine.pipeline import Clock, ReturnIndex, clock, return_index, returned
 from tether._engine.poisson import availability_log, backorders_and_up
-from tether._engine.reuse import flat_fleet_sums
+from tether._engine.reuse import Steady, flat_fleet_sums, steady_sums
 from tether._engine.varying import constant_force, parts_varying, plain_rows, units_by_day
 
 __all__ = ["EngineOutput", "part_pipelines", "run_analytic", "steady_state"]
@@ -34,6 +34,9 @@ B8 = NDArray[np.bool_]
 CHUNK_CELLS = 2_000_000
 
 Progress = Callable[[int, int], None]
+
+#: Values shared by the batch members of one run (see :func:`_parts_fixed`).
+Memo = dict[str, Steady]
 
 #: Evaluate each row's steady state once and only the days that differ from it (exact;
 #: ``False`` evaluates every cell, the straightforward path the tests compare with).
@@ -161,13 +164,14 @@ def _cumulative(lam: F64) -> F64:
 
 
 def _parts_fixed(
-    plan: Plan, rows: I64, clocks: list[Clock], cid: I64, a_ss: F64
+    plan: Plan, rows: I64, clocks: list[Clock], cid: I64, a_ss: F64, memo: Memo | None = None
 ) -> tuple[F64, F64]:
     """Fleet sums of log-availability terms and backorders for fleet-basis parts.
 
     With :data:`REUSE`, rows whose demand is the same every day take
     :func:`tether._engine.reuse.flat_fleet_sums` (each steady state once, only the days
-    that differ from it); the others are evaluated on every cell."""
+    that differ from it); the others are evaluated on every cell. ``memo`` keeps the
+    steady state (the same under every cut) across the batch members of one run."""
     nf, T = len(plan.fleets), plan.horizon + 1
     log_a, bo = np.zeros((nf, T)), np.zeros((nf, T))
     if REUSE and len(rows):
@@ -177,8 +181,22 @@ def _parts_fixed(
         ff = plan.part_fleet[fr]
         lam = plan.units[ff] * a_ss[ff] * _per_part_rate(plan)[fr] * plan.hours[ff, 0]
         per_row = (plan.spares[fr], plan.units[ff], plan.quantity[fr], ff)
+        steady = None if memo is None else memo.get("steady")
+        if steady is None:
+            steady = steady_sums(lam * _mean_turnaround(plan)[fr], per_row, nf)
+            if memo is not None:
+                memo["steady"] = steady
         log_a, bo = flat_fleet_sums(
-            clocks, cid[fr], plan.share[fr], plan.route_time[fr], lam, per_row, nf, T, CHUNK_CELLS
+            clocks,
+            cid[fr],
+            plan.share[fr],
+            plan.route_time[fr],
+            lam,
+            per_row,
+            nf,
+            T,
+            CHUNK_CELLS,
+            steady,
         )
         rows = rows[~flat]
     step = max(1, CHUNK_CELLS // T)
@@ -272,9 +290,10 @@ def run_analytic(plan: Plan, progress: Progress | None = None) -> EngineOutput:
         block.clear()
 
     held = 0
+    memo: Memo = {}
     for b in range(B):
         cs = cases(plan, b)
-        runs = [_parts(plan, cut, a_ss) for cut in cs.nodes]
+        runs = [_parts(plan, cut, a_ss, memo) for cut in cs.nodes]
         node_a = np.stack([r[0] for r in runs])
         node_bo = np.stack([r[1] for r in runs])
         for lo in range(0, cs.count, step):
@@ -291,7 +310,7 @@ def run_analytic(plan: Plan, progress: Progress | None = None) -> EngineOutput:
     return EngineOutput(**out, munitions_stock=stock)
 
 
-def _parts(plan: Plan, cut: B8, a_ss: F64) -> tuple[F64, F64]:
+def _parts(plan: Plan, cut: B8, a_ss: F64, memo: Memo | None = None) -> tuple[F64, F64]:
     """Availability and backorders ``[F, T]`` under one cut mask ``[S, K, T]``."""
     clocks, cid = _clocks(plan, cut)
     plain = np.ones(len(plan.part_labels), dtype=np.bool_)
@@ -302,7 +321,7 @@ def _parts(plan: Plan, cut: B8, a_ss: F64) -> tuple[F64, F64]:
     stepped = plan.available_basis[plan.part_fleet]
     fixed_rows = np.flatnonzero(~stepped & plain)
     step_rows = np.flatnonzero(stepped & plain)
-    log_a, bo = _parts_fixed(plan, fixed_rows, clocks, cid, a_ss)
+    log_a, bo = _parts_fixed(plan, fixed_rows, clocks, cid, a_ss, memo)
     if not plain.all():
         log_v, bo_v = parts_varying(plan, cut, clocks, cid, a_ss, only=~plain)
         log_a += log_v

@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 from tether._engine.pipeline import Clock
 from tether._engine.poisson import availability_log, backorders_and_up
 
-__all__ = ["changing_days", "flat_fleet_sums"]
+__all__ = ["Steady", "changing_days", "flat_fleet_sums", "steady_sums"]
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -90,6 +90,21 @@ def _window_means(
     return out
 
 
+#: Per row, steady backorders and log share up ``[n]``; their fleet sums ``[F]``.
+Steady = tuple[F64, F64, F64, F64]
+
+
+def steady_sums(m_ss: F64, rows: tuple[I64, F64, F64, I64], n_fleets: int) -> Steady:
+    """:data:`Steady` of rows with steady pipeline means ``m_ss [n]``; ``rows`` is
+    ``(spares, units, quantity, fleet)``."""
+    s, n, z, fleet = rows
+    b0, u0 = backorders_and_up(m_ss[:, None], s, n, z)
+    l0 = availability_log(u0)[:, 0]
+    l_sum = np.bincount(fleet, weights=l0, minlength=n_fleets).astype(np.float64)
+    b_sum = np.bincount(fleet, weights=b0[:, 0], minlength=n_fleets).astype(np.float64)
+    return b0[:, 0], l0, l_sum, b_sum
+
+
 def flat_fleet_sums(
     clocks: list[Clock],
     cid: I64,
@@ -100,6 +115,7 @@ def flat_fleet_sums(
     n_fleets: int,
     T: int,
     chunk_cells: int,
+    steady: Steady | None = None,
 ) -> tuple[F64, F64]:
     """Fleet sums ``[F, T]`` of log share up and of backorders for rows whose demand
     ``lam [n]`` is the same every day; ``rows`` is ``(spares, units, quantity, fleet)``.
@@ -108,15 +124,15 @@ def flat_fleet_sums(
     days :func:`changing_days` returns, the row's own value replaces it, evaluated once per
     run of days with the same pipeline mean (exact: equal means give equal values). A row
     grounded at its steady state stays grounded (its pipeline never falls below it).
-    """
+    ``steady`` is :func:`steady_sums` of the rows if already known (it does not depend on
+    the cutoffs)."""
     s, n, z, fleet = rows
+    if steady is None:
+        steady = steady_sums(lam * (share * tau).sum(axis=1), rows, n_fleets)
+    b0, l0, l_sum, b_sum = steady
+    log_a: F64 = np.repeat(l_sum[:, None], T, axis=1)
+    bo: F64 = np.repeat(b_sum[:, None], T, axis=1)
     lo, hi = changing_days(clocks, cid, share, tau, np.ones(len(lam), dtype=np.bool_), T)
-    m_ss = lam * (share * tau).sum(axis=1)
-    b0, u0 = backorders_and_up(m_ss[:, None], s, n, z)
-    b0 = b0[:, 0]
-    l0 = availability_log(u0)[:, 0]
-    log_a: F64 = np.repeat(np.bincount(fleet, weights=l0, minlength=n_fleets)[:, None], T, axis=1)
-    bo: F64 = np.repeat(np.bincount(fleet, weights=b0, minlength=n_fleets)[:, None], T, axis=1)
     moving = np.flatnonzero((hi > lo) & np.isfinite(l0))
     width = hi[moving] - lo[moving]
     ends = np.cumsum(width)
