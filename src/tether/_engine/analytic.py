@@ -21,7 +21,7 @@ from tether._engine.groups import group_add, group_mul
 from tether._engine.lengths import cases
 from tether._engine.pipeline import Clock, ReturnIndex, clock, return_index, returned
 from tether._engine.poisson import availability_log, backorders_and_up
-from tether._engine.reuse import changing_days
+from tether._engine.reuse import Steady, flat_fleet_sums, steady_sums
 from tether._engine.varying import constant_force, parts_varying, plain_rows, units_by_day
 
 __all__ = ["EngineOutput", "part_pipelines", "run_analytic", "steady_state"]
@@ -34,6 +34,9 @@ B8 = NDArray[np.bool_]
 CHUNK_CELLS = 2_000_000
 
 Progress = Callable[[int, int], None]
+
+#: Values shared by the batch members of one run (see :func:`_parts_fixed`).
+Memo = dict[str, Steady]
 
 #: Evaluate each row's steady state once and only the days that differ from it (exact;
 #: ``False`` evaluates every cell, the straightforward path the tests compare with).
@@ -161,62 +164,53 @@ def _cumulative(lam: F64) -> F64:
 
 
 def _parts_fixed(
-    plan: Plan, rows: I64, clocks: list[Clock], cid: I64, a_ss: F64
+    plan: Plan, rows: I64, clocks: list[Clock], cid: I64, a_ss: F64, memo: Memo | None = None
 ) -> tuple[F64, F64]:
-    """Fleet sums of log-availability terms and backorders for fleet-basis parts."""
+    """Fleet sums of log-availability terms and backorders for fleet-basis parts.
+
+    With :data:`REUSE`, rows whose demand is the same every day take
+    :func:`tether._engine.reuse.flat_fleet_sums` (each steady state once, only the days
+    that differ from it); the others are evaluated on every cell. ``memo`` keeps the
+    steady state (the same under every cut) across the batch members of one run."""
     nf, T = len(plan.fleets), plan.horizon + 1
     log_a, bo = np.zeros((nf, T)), np.zeros((nf, T))
+    if REUSE and len(rows):
+        f = plan.part_fleet[rows]
+        flat = (plan.hours[f] == plan.hours[f, :1]).all(axis=1)
+        fr = rows[flat]
+        ff = plan.part_fleet[fr]
+        lam = plan.units[ff] * a_ss[ff] * _per_part_rate(plan)[fr] * plan.hours[ff, 0]
+        per_row = (plan.spares[fr], plan.units[ff], plan.quantity[fr], ff)
+        steady = None if memo is None else memo.get("steady")
+        if steady is None:
+            steady = steady_sums(lam * _mean_turnaround(plan)[fr], per_row, nf)
+            if memo is not None:
+                memo["steady"] = steady
+        log_a, bo = flat_fleet_sums(
+            clocks,
+            cid[fr],
+            plan.share[fr],
+            plan.route_time[fr],
+            lam,
+            per_row,
+            nf,
+            T,
+            CHUNK_CELLS,
+            steady,
+        )
+        rows = rows[~flat]
     step = max(1, CHUNK_CELLS // T)
     for lo in range(0, len(rows), step):
         chunk = rows[lo : lo + step]
         f = plan.part_fleet[chunk]
-        if REUSE:
-            back, up = _changing_cells(plan, chunk, clocks, cid, a_ss)
-        else:
-            lam, lss = _demand(plan, chunk, a_ss)
-            m = _pipeline(
-                plan, chunk, _route_indices(plan, clocks, cid, chunk), _cumulative(lam), lam, lss
-            )
-            back, up = backorders_and_up(m, plan.spares[chunk], plan.units[f], plan.quantity[chunk])
+        lam, lss = _demand(plan, chunk, a_ss)
+        m = _pipeline(
+            plan, chunk, _route_indices(plan, clocks, cid, chunk), _cumulative(lam), lam, lss
+        )
+        back, up = backorders_and_up(m, plan.spares[chunk], plan.units[f], plan.quantity[chunk])
         _fleet_add(log_a, f, availability_log(up))
         _fleet_add(bo, f, back)
     return log_a, bo
-
-
-def _changing_cells(
-    plan: Plan, chunk: I64, clocks: list[Clock], cid: I64, a_ss: F64
-) -> tuple[F64, F64]:
-    """Backorders and share up ``[n, T]`` of rows ``chunk``, evaluating each row's steady
-    state once and only the days its pipeline differs from it
-    (:func:`tether._engine.reuse.changing_days`)."""
-    T = plan.horizon + 1
-    f = plan.part_fleet[chunk]
-    flat = (plan.hours[f] == plan.hours[f, :1]).all(axis=1)
-    lo, hi = changing_days(clocks, cid[chunk], plan.share[chunk], plan.route_time[chunk], flat, T)
-    s, n, z = plan.spares[chunk], plan.units[f], plan.quantity[chunk]
-    lam_ss = plan.units[f] * a_ss[f] * _per_part_rate(plan)[chunk] * plan.hours[f, 0]
-    steady = np.flatnonzero(flat)
-    back = np.empty((len(chunk), T))
-    up = np.empty((len(chunk), T))
-    if len(steady):
-        m_ss = (lam_ss * _mean_turnaround(plan)[chunk])[steady, None]
-        b0, u0 = backorders_and_up(m_ss, s[steady], n[steady], z[steady])
-        back[steady] = b0
-        up[steady] = u0
-    moving = np.flatnonzero(hi > lo)
-    if len(moving):
-        sub = chunk[moving]
-        lam, lss = _demand(plan, sub, a_ss)
-        m = _pipeline(plan, sub, _route_indices(plan, clocks, cid, sub), _cumulative(lam), lam, lss)
-        width = hi[moving] - lo[moving]
-        row = np.repeat(np.arange(len(moving)), width)
-        day = lo[moving][row] + np.arange(len(row)) - np.repeat(np.cumsum(width) - width, width)
-        bc, uc = backorders_and_up(
-            m[row, day][:, None], s[moving][row], n[moving][row], z[moving][row]
-        )
-        back[moving[row], day] = bc[:, 0]
-        up[moving[row], day] = uc[:, 0]
-    return back, up
 
 
 def _parts_stepped(
@@ -267,34 +261,56 @@ def run_analytic(plan: Plan, progress: Progress | None = None) -> EngineOutput:
     per_case = (nf + len(plan.mu_fleet) + len(plan.sw_fleet) + len(plan.sv_fleet) + 1) * T
     units = units_by_day(plan)
     step = max(1, CHUNK_CELLS // 8 // per_case)
+    block: list[tuple[int, B8, F64, F64, F64]] = []  # (member, cuts, avail, bo, weights)
+
+    def flush() -> None:
+        """The factors of every case in ``block`` at once (one call per factor for many
+        members: the munitions recursion steps its days once for all of them)."""
+        if not block:
+            return
+        cuts = np.concatenate([c[1] for c in block])
+        values = {
+            "availability": np.concatenate([c[2] for c in block]),
+            "backorders": np.concatenate([c[3] for c in block]),
+            "software": _software(plan, cuts),
+            "services": _services(plan, cuts),
+        }
+        values["munitions"], stock_c = _munitions(plan, cuts, values["availability"])
+        values["capability"] = units[None] * (
+            values["availability"] * values["software"] * values["munitions"] * values["services"]
+        )
+        lo = 0
+        for b, _, _, _, weights in block:
+            sl = slice(lo, lo + len(weights))
+            w = weights[:, None, :]
+            for k in keys:
+                out[k][b] += (w * values[k][sl]).sum(axis=0)
+            stock[b] += (w * stock_c[sl]).sum(axis=0)
+            lo += len(weights)
+        block.clear()
+
+    held = 0
+    memo: Memo = {}
     for b in range(B):
         cs = cases(plan, b)
-        runs = [_parts(plan, cut, a_ss) for cut in cs.nodes]
+        runs = [_parts(plan, cut, a_ss, memo) for cut in cs.nodes]
         node_a = np.stack([r[0] for r in runs])
         node_bo = np.stack([r[1] for r in runs])
         for lo in range(0, cs.count, step):
             sl = slice(lo, lo + step)
-            cuts = cs.masks(sl)
-            values = {"availability": cs.parts(node_a, sl), "backorders": cs.parts(node_bo, sl)}
-            values["software"] = _software(plan, cuts)
-            values["services"] = _services(plan, cuts)
-            values["munitions"], stock_c = _munitions(plan, cuts, values["availability"])
-            values["capability"] = units[None] * (
-                values["availability"]
-                * values["software"]
-                * values["munitions"]
-                * values["services"]
-            )
-            w = cs.weights[sl][:, None, :]
-            for k in keys:
-                out[k][b] += (w * values[k]).sum(axis=0)
-            stock[b] += (w * stock_c).sum(axis=0)
+            weights = cs.weights[sl]
+            if held + len(weights) > step:
+                flush()
+                held = 0
+            block.append((b, cs.masks(sl), cs.parts(node_a, sl), cs.parts(node_bo, sl), weights))
+            held += len(weights)
         if progress is not None:
             progress(b + 1, B)
+    flush()
     return EngineOutput(**out, munitions_stock=stock)
 
 
-def _parts(plan: Plan, cut: B8, a_ss: F64) -> tuple[F64, F64]:
+def _parts(plan: Plan, cut: B8, a_ss: F64, memo: Memo | None = None) -> tuple[F64, F64]:
     """Availability and backorders ``[F, T]`` under one cut mask ``[S, K, T]``."""
     clocks, cid = _clocks(plan, cut)
     plain = np.ones(len(plan.part_labels), dtype=np.bool_)
@@ -305,7 +321,7 @@ def _parts(plan: Plan, cut: B8, a_ss: F64) -> tuple[F64, F64]:
     stepped = plan.available_basis[plan.part_fleet]
     fixed_rows = np.flatnonzero(~stepped & plain)
     step_rows = np.flatnonzero(stepped & plain)
-    log_a, bo = _parts_fixed(plan, fixed_rows, clocks, cid, a_ss)
+    log_a, bo = _parts_fixed(plan, fixed_rows, clocks, cid, a_ss, memo)
     if not plain.all():
         log_v, bo_v = parts_varying(plan, cut, clocks, cid, a_ss, only=~plain)
         log_a += log_v
