@@ -5,8 +5,9 @@ per (part row, day) cell. This benchmark times, in the same run and process:
 
 - ``run_analytic``: the whole engine (pipelines with paused clocks, backorders,
   availability, factors) on a force of 10,000 part rows over 365 days under one cutoff
-  (the plan's one batch member), with and without evaluating only what changes
-  (``tether._engine.analytic.REUSE``);
+  (the plan's one batch member), with and without evaluating only what changes and the
+  cheaper Poisson evaluations (``tether._engine.analytic.REUSE``,
+  ``tether._engine.poisson.FAST``: off, every cell by the incomplete gamma function);
 - ``simulate``: the public call (baseline and scenario, the result dataset built);
 - ``scipy.special.pdtr(s, m)`` on the engine's own cells: ``m`` the pipeline mean of every
   (part row, day) of the members timed, ``s`` the row's spares (captured from the engine,
@@ -32,6 +33,7 @@ from scipy import special
 
 import tether
 import tether._engine.analytic as analytic
+import tether._engine.poisson as poisson
 from tether import Cutoff, Document
 from tether._allocator import tune_allocator
 from tether._engine.analytic import part_pipelines, run_analytic
@@ -145,11 +147,11 @@ def timed(repeat: int, plan: Plan, doc: Document | None, scenario: str | None) -
     """Seconds: run_analytic (fast and straightforward), simulate, pdtr on the cells."""
     out = {}
     out["engine"] = best_of(repeat, lambda: run_analytic(plan))
-    analytic.REUSE = False
+    analytic.REUSE = poisson.FAST = False
     try:
         out["straightforward"] = best_of(repeat, lambda: run_analytic(plan))
     finally:
-        analytic.REUSE = True
+        analytic.REUSE = poisson.FAST = True
     k, m = engine_cells(plan)
     out["pdtr"] = best_of(repeat, lambda: special.pdtr(k, m))
     out["cells"] = float(len(m))
