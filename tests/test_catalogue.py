@@ -124,6 +124,15 @@ def test_italy_stops_aster_through_the_avio_booster(catalogue: tether.Document) 
     )
 
 
+def test_meteor_stops_with_germany_and_gcap_with_each_partner(catalogue: tether.Document) -> None:
+    stopped = tether.stopped_suppliers(catalogue, tether.Cutoff(jurisdiction="DE"))
+    assert stopped["mbda-meteor"] == frozenset({"munitions"})  # the Bayern-Chemie ramjet
+    for partner in ("GB", "IT", "JP"):
+        cut = tether.stopped_suppliers(catalogue, tether.Cutoff(jurisdiction=partner))
+        assert {"edgewing", "gcap-engine-team"} <= set(cut)
+    assert "edgewing" not in tether.stopped_suppliers(catalogue, tether.Cutoff(jurisdiction="US"))
+
+
 def test_depots_and_makers_follow_the_record(catalogue: tether.Document) -> None:
     def repairer(system: str, part: str) -> str:
         found = next(p for p in catalogue.system(system).parts if p.name == part)
