@@ -546,10 +546,9 @@ def _line_rows(
     """Resupply rows of the resupplies from production lines, appended to ``rs``.
 
     Each row passes through a gate of its own on the plan's supplier axis (``line#...``),
-    closed while the cutoffs that change the line's rate last (their rows of the cutoff
-    table stop it, so random lengths are followed) or, in members the gate does not
-    belong to, on every day (see :func:`line_rows`). Returns the widened supplier axis,
-    cut mask and cutoff stops.
+    closed while the cutoffs that change the line's rate last: their rows of the cutoff
+    table stop it, so random lengths are followed (see :func:`line_rows`). Returns the
+    widened supplier axis, cut mask and cutoff stops.
     """
     T = cut.shape[-1]
     try:
@@ -561,11 +560,6 @@ def _line_rows(
         raise InputError(
             [Diagnostic(*where, text, f"resupply from production lines: {exc}")]
         ) from None
-    if any(built.silent) and any(c.duration_days is not None for cs in cutoff_sets for c in cs):
-        raise ArgumentError(
-            "resupply from production lines cannot follow cutoffs of random length in a "
-            "batch where several cutoff sets change the lines; give the cutoffs an end_day"
-        )
     first = [0]
     for cs in cutoff_sets:
         first.append(first[-1] + len(cs))
@@ -581,7 +575,6 @@ def _line_rows(
             expected = c.expected_end()
             end = T if expected is None else min(expected, T)
             wide[b, n_real + g, mun, c.start_day : max(c.start_day, end)] = True
-        wide[list(built.silent[g]), n_real + g, mun] = True
     rs += [(lines[k][0], n_real + g, rate, a, z) for k, g, rate, a, z in built.rows]
     return tuple(names), wide, stops
 

@@ -195,15 +195,14 @@ class LineRows:
     """Resupply rows that reproduce each item's line rate under each cutoff set.
 
     ``gates[g]`` is a gate (a supplier of the plan's own): the batch member it belongs
-    to (``-1``: members whose cutoffs touch no line) and the positions, in that member's
-    cutoff list, of the cutoffs that close it while they last. ``rows`` are (item, gate,
-    rounds per day, from day, until day); ``silent[g]`` the members where gate ``g`` is
-    closed on every day (they have gates of their own).
+    to and the positions, in that member's cutoff list, of the cutoffs that close it
+    while they last; gate 0 (member ``-1``) never closes. ``rows`` are (item, gate,
+    rounds per day, from day, until day); a row's rate may be negative, the open rows of
+    a day never sum below zero.
     """
 
     gates: tuple[tuple[int, tuple[int, ...]], ...]
     rows: tuple[tuple[int, int, float, int, int], ...]
-    silent: tuple[tuple[int, ...], ...]
 
 
 def _touches(doc: Document, c: Cutoff, suppliers: set[str]) -> bool:
@@ -235,13 +234,13 @@ def line_rows(
 ) -> LineRows:
     """Rows and gates for resupplies from lines (item ``i`` runs over ``windows[i]``).
 
-    For a member whose cutoffs ``C`` touch the lines, the rate with the cutoffs ``A``
-    active is ``f(A)`` (:func:`line_output` with ``A`` in force); a gate closed by the
-    cutoffs ``S`` carries ``g(S) = sum over W in S of (-1)^|S - W| f(C - W)``, so that the
-    gates open on a day (those closed by no active cutoff) sum to ``f`` of the active set,
-    whatever the cutoffs' lengths (random lengths included). Members whose cutoffs touch
-    no line share one gate carrying the uncut rate; when more than one member has gates,
-    each gate is closed in every other member on every day.
+    For a cutoff set whose cutoffs ``C`` touch the lines, the rate with the cutoffs ``A``
+    active is ``f(A)`` (:func:`line_output` with ``A`` in force). Its gate closed by the
+    cutoffs ``S`` (not empty) carries ``g(S) = sum over W in S of (-1)^|S - W| f(C - W)``;
+    the gate that never closes carries the uncut rate less every set's gates. On a day
+    with the cutoffs ``A`` of one set active, the open gates (those closed by no active
+    cutoff: the other sets' cutoffs never are) sum to ``f(A)``, whatever the cutoffs'
+    lengths, random lengths included.
     """
     from tether._analysis.industry import line_output, network_of
 
@@ -264,27 +263,22 @@ def line_rows(
         return out
 
     touching = [[j for j, c in enumerate(cs) if _touches(doc, c, upstream)] for cs in cutoff_sets]
-    gates: list[tuple[int, tuple[int, ...]]] = []
-    rows: list[Any] = []
-    members = [b for b, t in enumerate(touching) if t]
+    gates: list[tuple[int, tuple[int, ...]]] = [(-1, ())]
+    per_gate: list[F64] = []
     uncut = rates([])
-    if not members or 1 < len(members) < len(cutoff_sets):
-        gates.append((-1, ()))
-        for k, (a, z) in enumerate(windows):
-            rows += _segments(uncut[k], k, 0, a, z)
-    for b in members:
-        idx = touching[b]
+    shared = uncut.copy()
+    for b, idx in enumerate(touching):
         if len(idx) > MAX_LINE_CUTOFFS:
-            raise ValueError(f"more than {MAX_LINE_CUTOFFS} cutoffs touch the lines")
+            raise ValueError(f"more than {MAX_LINE_CUTOFFS} cutoffs of one set touch the lines")
         n = len(idx)
         cs = cutoff_sets[b]
         # h[W] = f(C - W): the rate with every touching cutoff active except those in W
+        full = (1 << n) - 1
         h = {
-            w: rates([cs[idx[i]] for i in range(n) if not w >> i & 1]) if w != (1 << n) - 1
-            else uncut
+            w: uncut if w == full else rates([cs[idx[i]] for i in range(n) if not w >> i & 1])
             for w in range(1 << n)
-        }  # fmt: skip
-        for mask in range(1 << n):
+        }
+        for mask in range(1, 1 << n):
             g = np.zeros_like(uncut)
             sub = mask
             while True:
@@ -293,19 +287,15 @@ def line_rows(
                 if sub == 0:
                     break
                 sub = (sub - 1) & mask
-            if not np.any(np.abs(g) > 1e-12):
-                continue
-            gate = len(gates)
-            gates.append((b, tuple(idx[i] for i in range(n) if mask >> i & 1)))
-            for k, (a, z) in enumerate(windows):
-                rows += _segments(g[k], k, gate, a, z)
-    owner = [b for b, _ in gates]
-    several = len(set(owner)) > 1
-    silent = tuple(
-        tuple(m for m in range(len(cutoff_sets)) if several and (m in members if b < 0 else m != b))
-        for b in owner
-    )
-    return LineRows(tuple(gates), tuple(rows), silent)
+            if np.any(np.abs(g) > 1e-12):
+                gates.append((b, tuple(idx[i] for i in range(n) if mask >> i & 1)))
+                per_gate.append(g)
+                shared -= g
+    rows: list[Any] = []
+    for gate, g in enumerate([shared, *per_gate]):
+        for k, (a, z) in enumerate(windows):
+            rows += _segments(g[k], k, gate, a, z)
+    return LineRows(tuple(gates), tuple(rows))
 
 
 def product_of(net: IndustryNetwork, munition: str) -> str | None:
