@@ -52,7 +52,7 @@ START_TOL = 1e-14
 
 #: Largest support carried as a distribution; a row whose count can go further keeps
 #: the mean field's Poisson law (for cost).
-KMAX = 160
+KMAX = 400
 
 #: Complex cells (rows x support x roots) per block of a day's step.
 BLOCK_CELLS = 2_000_000
