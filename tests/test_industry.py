@@ -271,8 +271,9 @@ def test_catalogue_network_reflects_the_record(europe: tether.Document) -> None:
     assert "comlog-schrobenhausen" in by_j["US"].stops
     # Germany stops the Korean licence-built K9 engine line as well as its own plants
     assert {"hanwha-k9-engine-line", "unterluess", "mtu-friedrichshafen"} <= set(by_j["DE"].stops)
-    # Italy's booster stops Aster once the French stock of boosters runs out
-    assert by_j["IT"].stops == ("avio-colleferro",)
+    # Italy stops the booster line, and (through the catalogue's control edge: MBDA France's
+    # munitions depend on Avio's booster) the Aster line itself
+    assert set(by_j["IT"].stops) == {"avio-colleferro", "mbda-bourges"}
     assert by_j["IT"].time_to_survive is not None and by_j["IT"].units_lost > 0
     ranked = [r.target for r in industry(europe, by="jurisdiction").rows]
     assert ranked[0] == "US"

@@ -51,6 +51,8 @@ def _tail(m: F64, a: ArrayLike) -> tuple[F64, F64]:
             ab = np.broadcast_to(a, small.shape)
             if small.all():
                 q, pmf = _tail_sum(mb, ab)
+                # writable arrays, also for scalar arguments (0-d)
+                q, pmf = np.array(q, dtype=np.float64), np.array(pmf, dtype=np.float64)
             else:
                 q, pmf = np.empty(small.shape), np.empty(small.shape)
                 q[small], pmf[small] = _tail_sum(mb[small], ab[small])
