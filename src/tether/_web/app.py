@@ -208,12 +208,15 @@ def create_app(
     token: str | None = None,
     limits: Limits | None = None,
     workers: int = 2,
+    atlas_dir: str | Path | None = None,
 ) -> Any:
     """The workbench as an ASGI app (runs kept in ``data_dir``); with ``token``, every
-    request must carry it."""
+    request must carry it. The atlas heat map reads the store in ``atlas_dir`` (the atlas's
+    own data directory when None: ``$TETHER_DATA_DIR`` or the platform's)."""
     import tether
     from tether._loader import load_text
     from tether._report.html import inline_plotly
+    from tether._web.atlas import AtlasRefusedError, atlas_router
     from tether._web.catalogue import catalogue_entries, catalogue_entry, form_yaml
 
     limits = limits or Limits()
@@ -232,6 +235,10 @@ def create_app(
     @app.exception_handler(InputError)
     async def _input_error(request: Request, exc: InputError) -> JSONResponse:
         return _error(422, str(exc), diagnostics=[_diag_dict(d) for d in exc.diagnostics])
+
+    @app.exception_handler(AtlasRefusedError)
+    async def _atlas_refused(request: Request, exc: AtlasRefusedError) -> JSONResponse:
+        return _error(exc.status, str(exc))
 
     @app.exception_handler(TetherError)
     async def _tether_error(request: Request, exc: TetherError) -> JSONResponse:
@@ -373,4 +380,5 @@ def create_app(
         headers = {"content-disposition": f'attachment; filename="tether-{run_id[:8]}-{name}"'}
         return Response(body, media_type=_DOWNLOADS[name], headers=headers)
 
+    app.include_router(atlas_router(None if atlas_dir is None else Path(atlas_dir)))
     return Guard(app, limits, token)
