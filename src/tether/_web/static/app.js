@@ -28,6 +28,7 @@ function showTab(name) {
   document.querySelectorAll(".tab").forEach((t) => t.classList.toggle("active", t.id === "tab-" + name));
   if (name === "runs") loadRuns();
   if (name === "side") loadSide();
+  if (name === "atlas") loadAtlasGroups();
 }
 document.querySelectorAll("nav button").forEach((b) => b.addEventListener("click", () => showTab(b.dataset.tab)));
 
@@ -191,6 +192,39 @@ $("#side-show").addEventListener("click", async () => {
     if (!$(sel).value) continue;
     const run = await api("/api/runs/" + $(sel).value);
     if (run.result && run.result.chart) plot($(el), run.result.chart);
+  }
+});
+
+/* atlas: recipient x supplier shares of delivered TIV as a heat map */
+let atlasGroups = null;
+async function loadAtlasGroups() {
+  if (atlasGroups) return;
+  atlasGroups = await api("/api/atlas/groups");
+  $("#a-group").innerHTML += Object.keys(atlasGroups).map((g) => `<option value="${esc(g)}">${esc(g)}</option>`).join("");
+}
+$("#atlas-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const q = new URLSearchParams();
+  if ($("#a-group").value) q.set("group", $("#a-group").value);
+  if ($("#a-countries").value.trim()) q.set("countries", $("#a-countries").value);
+  if ($("#a-since").value) q.set("since", $("#a-since").value);
+  if ($("#a-top").value) q.set("top", $("#a-top").value);
+  $("#atlas-message").className = ""; $("#atlas-message").textContent = "loading";
+  try {
+    const m = await api("/api/atlas/matrix?" + q.toString());
+    $("#atlas-message").textContent = `${m.recipients.length} recipients` + (m.since ? `, deliveries since ${m.since}` : "");
+    const y = m.recipients.map((r, i) => `${r} (${m.tiv_delivered[i].toFixed(0)})`);
+    plot($("#atlas-chart"), {
+      data: [{type: "heatmap", z: m.shares, x: m.suppliers, y, zmin: 0, zmax: 1,
+        colorscale: [[0, "#f7fbff"], [0.5, "#6baed6"], [1, "#08306b"]], colorbar: {title: {text: "share"}, tickformat: ".0%"},
+        texttemplate: "%{z:.0%}", hovertemplate: "%{y} from %{x}: %{z:.1%}<extra></extra>"}],
+      layout: {title: {text: "Share of each recipient's delivered TIV, by supplier"}, xaxis: {side: "top"},
+        yaxis: {title: {text: "recipient (TIV delivered, millions)"}, autorange: "reversed", automargin: true},
+        height: Math.max(300, 80 + 28 * m.recipients.length), margin: {t: 100}}});
+    $("#atlas-chart").dataset.recipients = String(m.recipients.length);
+  } catch (e) {
+    $("#atlas-message").className = "bad"; $("#atlas-message").textContent = e.message;
+    Plotly.purge($("#atlas-chart")); delete $("#atlas-chart").dataset.recipients;
   }
 });
 
