@@ -290,15 +290,14 @@ def _notes(plan: Plan, engine: str) -> list[str]:
             "time to survive and time to recover are read off the mean curve; their spread "
             "over replications (P10, median, P90) is given beside them"
         )
-    if engine == "analytic":
-        if plan.available_basis.any():
-            notes.append(
-                "fleets on the 'available' tempo basis use a mean-field step in the analytic "
-                "engine: close to Monte Carlo in steady state, but up to about 0.13 off in "
-                "availability (in either direction) once a small fleet is mostly grounded by a "
-                "long cutoff, and its munitions run dry on one day rather than over a spread "
-                "(docs/model.md); check with --engine montecarlo"
-            )
+    if engine == "analytic" and plan.available_basis.any():
+        notes.append(
+            "fleets on the 'available' tempo basis use a mean-field step in the analytic "
+            "engine: close to Monte Carlo in steady state, but up to about 0.13 off in "
+            "availability (in either direction) once a small fleet is mostly grounded by a "
+            "long cutoff, and its munitions run dry on one day rather than over a spread "
+            "(docs/model.md); check with --engine montecarlo"
+        )
     return notes
 
 

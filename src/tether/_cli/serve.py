@@ -66,7 +66,8 @@ def serve(
                 f"binding to {host} (not loopback) requires a token: --token or TETHER_TOKEN"
             )
         directory = data_dir or _default_data_dir()
-        app = create_app(directory, token=token or None, workers=workers)
+        # an explicit --data-dir holds the atlas store too (as `tether atlas import --data-dir`)
+        app = create_app(directory, token=token or None, workers=workers, atlas_dir=data_dir)
         err_console.print(
             f"tether workbench on http://{host}:{port}/ (runs kept in {directory})",
             highlight=False,
