@@ -66,8 +66,10 @@ def serve(
                 f"binding to {host} (not loopback) requires a token: --token or TETHER_TOKEN"
             )
         directory = data_dir or _default_data_dir()
-        # an explicit --data-dir holds the atlas store too (as `tether atlas import --data-dir`)
-        app = create_app(directory, token=token or None, workers=workers, atlas_dir=data_dir)
+        # the atlas's own data directory, unless --data-dir holds an imported atlas store
+        # (as `tether atlas import FILE --data-dir DIR` writes it)
+        atlas_dir = data_dir if data_dir and (Path(data_dir) / "atlas.duckdb").is_file() else None
+        app = create_app(directory, token=token or None, workers=workers, atlas_dir=atlas_dir)
         err_console.print(
             f"tether workbench on http://{host}:{port}/ (runs kept in {directory})",
             highlight=False,
