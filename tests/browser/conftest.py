@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -49,3 +55,38 @@ def page(browser: Any) -> Iterator[Any]:
     pg.set_default_timeout(30_000)
     yield pg
     context.close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def serving(data_dir: Path, env: Mapping[str, str] | None = None) -> Iterator[str]:
+    """``tether serve`` on a free loopback port, in a subprocess: yields its URL once it
+    answers, and stops it after (its stderr is the failure message if it dies first)."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tether", "serve", "--port", str(port), "--data-dir", str(data_dir)],
+        env=None if env is None else dict(env),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(url + "/api/info", timeout=1).close()
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    raise AssertionError(
+                        proc.stderr.read().decode() if proc.stderr else ""
+                    ) from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(10)

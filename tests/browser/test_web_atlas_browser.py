@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,16 +14,10 @@ import pytest
 pytest.importorskip("fastapi")
 pytest.importorskip("duckdb")
 
-from .conftest import ARTIFACTS
+from .conftest import ARTIFACTS, serving
 
 ROOT = Path(__file__).resolve().parents[2]
 SLICE = ROOT / "examples" / "atlas" / "sipri-trade-register-slice.csv"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -41,30 +32,8 @@ def atlas_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         check=True,
         capture_output=True,
     )
-    port = free_port()
-    runs = tmp_path_factory.mktemp("atlas-runs")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tether", "serve", "--port", str(port), "--data-dir", str(runs)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(url + "/api/info", timeout=1).close()
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    raise AssertionError(
-                        proc.stderr.read().decode() if proc.stderr else ""
-                    ) from None
-                time.sleep(0.1)
+    with serving(tmp_path_factory.mktemp("atlas-runs"), env) as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 def test_atlas_tab_draws_the_heat_map(page: Any, atlas_server: str) -> None:

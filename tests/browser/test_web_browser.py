@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,43 +12,16 @@ pytest.importorskip("fastapi")
 
 import tether
 
-from .conftest import ARTIFACTS
+from .conftest import ARTIFACTS, serving
 
 SINGLE = Path("examples/single-fleet.yaml").read_text()
 TAIWAN = Path("examples/taiwan-options.yaml").read_text()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = free_port()
-    data = tmp_path_factory.mktemp("web-data")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tether", "serve", "--port", str(port), "--data-dir", str(data)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(url + "/api/info", timeout=1).close()
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    raise AssertionError(
-                        proc.stderr.read().decode() if proc.stderr else ""
-                    ) from None
-                time.sleep(0.1)
+    with serving(tmp_path_factory.mktemp("web-data")) as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 def open_page(page: Any, url: str) -> None:
