@@ -13,6 +13,7 @@ Every problem is reported with its file, line, column and field path, all at onc
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from collections.abc import Iterable, Sequence
@@ -289,11 +290,23 @@ def _message(error: Any, model: type[BaseModel] | None, key: str | None) -> str:
     for prefix in ("Value error, ", "Assertion failed, "):
         if msg.startswith(prefix):
             msg = msg[len(prefix) :]
+    msg = _LONG_NUMBER.sub(_compact, msg)
     if "input" in error and kind not in ("model_type", "dict_type", "list_type"):
         value = error["input"]
-        if isinstance(value, str | int | float | bool) and len(repr(value)) < 40:
+        if isinstance(value, int | float) and not isinstance(value, bool) and abs(value) >= 1e7:
+            msg += f" (got {float(value):g})"
+        elif isinstance(value, str | int | float | bool) and len(repr(value)) < 40:
             msg += f" (got {value!r})"
     return msg
+
+
+#: A bound of eight or more digits, as pydantic prints it ("less than or equal to 10000000000").
+_LONG_NUMBER = re.compile(r"(?<![\w.])\d{8,}(?:\.\d+)?(?![\w.])")
+
+
+def _compact(match: re.Match[str]) -> str:
+    """A long number in an error message, written as a person would (1e+10)."""
+    return f"{float(match.group(0)):g}"
 
 
 def _validate(registry: _Registry, problems: list[Diagnostic]) -> tuple[Document, SourceMap]:
