@@ -163,16 +163,16 @@ def test_a_different_sweep_in_the_same_directory_is_refused(tmp_path: Path) -> N
 
 def test_a_failed_chunk_is_redone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     spec = load_sweep(_write(tmp_path, GRID))
-    real = runner_mod.evaluate_chunk
+    real = runner_mod.evaluate
     failures = {"left": 2}
 
-    def flaky(s: object, ids: list[int]) -> pd.DataFrame:
+    def flaky(s: object, ids: list[int]) -> object:
         if 7 in ids and failures["left"]:
             failures["left"] -= 1
             raise OSError("worker lost")
         return real(s, ids)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(runner_mod, "evaluate_chunk", flaky)
+    monkeypatch.setattr(runner_mod, "evaluate", flaky)
     run_sweep(spec, tmp_path / "out")
     assert failures["left"] == 0
     assert read_dataset(tmp_path / "out")["scenario"].nunique() == 48

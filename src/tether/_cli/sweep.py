@@ -56,6 +56,17 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         top: Annotated[int, typer.Option("--top", help="Worst cases to show.")] = 5,
+        engine: Annotated[
+            str | None,
+            typer.Option("--engine", help="analytic or montecarlo (default: the file's)."),
+        ] = None,
+        replications: Annotated[
+            int | None,
+            typer.Option("--replications", help="Monte Carlo replications per scenario."),
+        ] = None,
+        daily: Annotated[
+            bool, typer.Option("--daily", help="Also write the daily series (daily/).")
+        ] = False,
         as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
         catalogue: CatalogueOption = None,
         no_builtin: NoBuiltinOption = False,
@@ -67,9 +78,23 @@ def register(app: typer.Typer) -> None:
         def work() -> None:
             import time
 
-            from tether._sweep import load_sweep, main_effects, read_dataset, run_sweep, worst_cases
+            from tether._sweep import (
+                load_sweep,
+                main_effects,
+                read_dataset,
+                run_sweep,
+                seed_spread,
+                worst_cases,
+            )
 
-            spec = load_sweep(file, [str(c) for c in catalogue or []], builtin=not no_builtin)
+            spec = load_sweep(
+                file,
+                [str(c) for c in catalogue or []],
+                builtin=not no_builtin,
+                engine=engine,
+                replications=replications,
+                daily=daily or None,
+            )
             target = out if out is not None else file.with_suffix(".out")
             state: dict[str, Any] = {"first": None, "last": 0.0}
 
@@ -92,6 +117,7 @@ def register(app: typer.Typer) -> None:
             names = [a.name for a in spec.axes]
             effects = main_effects(frame, names)
             worst = worst_cases(frame, names, top)
+            noise = seed_spread(frame, names)
             if as_json:
                 write_json(
                     {
@@ -100,6 +126,10 @@ def register(app: typer.Typer) -> None:
                         "chunks": run.chunks,
                         "written": run.written,
                         "skipped": run.skipped,
+                        "engine": spec.engine,
+                        "replications": spec.replications if spec.engine == "montecarlo" else None,
+                        "daily": spec.daily,
+                        "seed_spread": None if noise is None else noise.to_dict(),
                         "main_effects": [e.to_dict() for e in effects],
                         "worst": worst.to_dict(orient="records"),
                     }
@@ -109,7 +139,9 @@ def register(app: typer.Typer) -> None:
 
             p = out_console.print
             p(
-                f"{len(spec.points)} scenarios in {run.chunks} chunks to {target} "
+                f"{len(spec.points)} scenarios ({spec.engine}"
+                + (f", {spec.replications} replications" if spec.engine == "montecarlo" else "")
+                + f") in {run.chunks} chunks to {target} "
                 f"({run.written} written now, {run.skipped} already there, {run.seconds:.1f} s)",
                 highlight=False,
             )
@@ -117,6 +149,13 @@ def register(app: typer.Typer) -> None:
             for e in effects:
                 lv = ", ".join(f"{k}: {v:.3g}" for k, v in e.levels.items())
                 p(escape(f"  {e.axis}: {e.spread:.3g}  ({lv})"), highlight=False, soft_wrap=True)
+            if noise is not None:
+                p(
+                    f"across {noise.seeds} seeds, one point's days lost moves by "
+                    f"{noise.mean_sd:.3g} (mean standard deviation; largest range "
+                    f"{noise.max_range:.3g})",
+                    highlight=False,
+                )
             p(f"[bold]worst {len(worst)} cases[/]:")
             for rec in worst.to_dict(orient="records"):
                 axes = ", ".join(f"{k}={rec[k]}" for k in names)

@@ -3,7 +3,10 @@
 The output directory holds ``sweep.json`` (what sweep it is: the design's digest, the
 chunks) and one ``chunk-NNNNN.parquet`` per chunk. A chunk is written to a temporary name
 in the same directory and renamed, so a chunk file is whole or absent: a rerun skips the
-chunks present, never writes one twice, and redoes one whose worker failed.
+chunks present, never writes one twice, and redoes one whose worker failed. With daily
+series the directory ``daily/`` holds a ``chunk-NNNNN.parquet`` of the same chunk, written
+the same way before the summary chunk: a chunk is done when its summary file is there,
+and a rerun writes only the files missing.
 """
 
 from __future__ import annotations
@@ -15,17 +18,30 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from tether._errors import ArgumentError, TetherError
-from tether._sweep.evaluate import evaluate_chunk, group_key
+from tether._sweep.evaluate import evaluate, group_key
 from tether._sweep.spec import SweepSpec
 
-__all__ = ["Progress", "SweepRun", "chunks_of", "read_dataset", "run_sweep", "sweep"]
+__all__ = [
+    "DAILY",
+    "Progress",
+    "SweepRun",
+    "chunks_of",
+    "read_daily",
+    "read_dataset",
+    "run_sweep",
+    "sweep",
+]
+
+#: The subdirectory of the daily series.
+DAILY = "daily"
+Frames = tuple[pd.DataFrame, pd.DataFrame | None]
 
 #: Attempts per chunk before the sweep gives up on it.
 ATTEMPTS = 3
@@ -56,15 +72,26 @@ def _name(k: int) -> str:
     return f"chunk-{k:05d}.parquet"
 
 
-def _write(out: Path, k: int, frame: pd.DataFrame) -> None:
-    tmp = out / f".{_name(k)}.{os.getpid()}.tmp"
-    frame.to_parquet(tmp, index=False)
-    os.replace(tmp, out / _name(k))
+def _write(out: Path, k: int, frames: Frames) -> None:
+    """The chunk's daily file (when asked for and not there yet), then its summary file,
+    each under a temporary name renamed into place."""
+    frame, daily = frames
+    for where, data in ((out / DAILY, daily), (out, frame)):
+        if data is None or (where / _name(k)).exists():
+            continue
+        tmp = where / f".{_name(k)}.{os.getpid()}.tmp"
+        data.to_parquet(tmp, index=False)
+        os.replace(tmp, where / _name(k))
 
 
 def _prepare(spec: SweepSpec, out: Path, n_chunks: int) -> set[int]:
     """Create or check the output directory; the chunks already written."""
-    manifest = {"digest": spec.digest, "scenarios": len(spec.points), "chunks": n_chunks}
+    manifest = {
+        "digest": spec.digest,
+        "scenarios": len(spec.points),
+        "chunks": n_chunks,
+        "daily": spec.daily,
+    }
     meta = out / "sweep.json"
     if out.exists() and not out.is_dir():
         raise ArgumentError(f"--out {out} is a file, not a directory")
@@ -74,10 +101,18 @@ def _prepare(spec: SweepSpec, out: Path, n_chunks: int) -> set[int]:
             raise ArgumentError(
                 f"{out} holds the results of a different sweep; choose another --out or delete it"
             )
+        if bool(old.get("daily")) != spec.daily:
+            have = "with" if old.get("daily") else "without"
+            raise ArgumentError(
+                f"{out} holds this sweep {have} daily series: run it {have} them "
+                "(--daily / daily: true), or choose another --out"
+            )
     elif out.exists() and any(out.iterdir()):
         raise ArgumentError(f"{out} is not empty and holds no sweep; choose another --out")
     out.mkdir(parents=True, exist_ok=True)
-    for stale in out.glob(".chunk-*.tmp"):
+    if spec.daily:
+        (out / DAILY).mkdir(exist_ok=True)
+    for stale in [*out.glob(".chunk-*.tmp"), *(out / DAILY).glob(".chunk-*.tmp")]:
         stale.unlink()
     if not meta.exists():
         tmp = out / ".sweep.json.tmp"
@@ -103,14 +138,14 @@ def _watch_parent(parent: int) -> None:
             os._exit(1)
 
 
-def _work(ids: list[int]) -> pd.DataFrame:
+def _work(ids: list[int]) -> Frames:
     assert _SPEC is not None
-    return evaluate_chunk(_SPEC, ids)
+    return evaluate(_SPEC, ids)
 
 
 def _local(
     spec: SweepSpec, todo: list[tuple[int, list[int]]], workers: int
-) -> Iterator[tuple[int, pd.DataFrame]]:
+) -> Iterator[tuple[int, Frames]]:
     if workers == 1:
         for k, ids in todo:
             yield k, _retry(spec, ids, k)
@@ -128,7 +163,7 @@ def _local(
         with ProcessPoolExecutor(
             workers, mp_context=ctx, initializer=_init, initargs=(spec,)
         ) as pool:
-            futures: dict[Future[pd.DataFrame], int] = {
+            futures: dict[Future[Frames], int] = {
                 pool.submit(_work, ids): k for k, ids in sorted(pending.items())
             }
             from concurrent.futures import as_completed
@@ -156,10 +191,10 @@ def _local(
                         raise TetherError(f"chunk {k}: its worker died {ATTEMPTS} times") from None
 
 
-def _retry(spec: SweepSpec, ids: list[int], k: int) -> pd.DataFrame:
+def _retry(spec: SweepSpec, ids: list[int], k: int) -> Frames:
     for attempt in range(ATTEMPTS):
         try:
-            return evaluate_chunk(spec, ids)
+            return evaluate(spec, ids)
         except TetherError:
             raise
         except Exception as exc:
@@ -170,7 +205,7 @@ def _retry(spec: SweepSpec, ids: list[int], k: int) -> pd.DataFrame:
 
 def _dask(
     spec: SweepSpec, todo: list[tuple[int, list[int]]], address: str
-) -> Iterator[tuple[int, pd.DataFrame]]:
+) -> Iterator[tuple[int, Frames]]:
     try:
         import distributed  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
@@ -185,7 +220,7 @@ def _dask(
     with client:
         spec_f = client.scatter(spec, broadcast=True)
         futures = {
-            client.submit(evaluate_chunk, spec_f, ids, retries=ATTEMPTS - 1, pure=False): k
+            client.submit(evaluate, spec_f, ids, retries=ATTEMPTS - 1, pure=False): k
             for k, ids in todo
         }
         for fut in dist.as_completed(futures):
@@ -216,9 +251,13 @@ def run_sweep(
     t0 = time.monotonic()
     if scheduler is not None:  # check the address before writing anything
         _check_scheduler(scheduler)
-    if not (out / "sweep.json").exists():  # a first scenario per tempo level compiles and runs
-        firsts = {str(p.get("tempo")): i for i, p in reversed(list(enumerate(spec.points)))}
-        evaluate_chunk(spec, sorted(firsts.values()))
+    if not (out / "sweep.json").exists():
+        # a first scenario per tempo level and portfolio compiles and runs (analytic)
+        firsts = {
+            (str(p.get("tempo")), str(p.get("portfolio"))): i
+            for i, p in reversed(list(enumerate(spec.points)))
+        }
+        evaluate(replace(spec, engine="analytic", daily=False), sorted(firsts.values()))
     done = _prepare(spec, out, len(chunks))
     todo = [(k, ids) for k, ids in enumerate(chunks) if k not in done]
     it = _dask(spec, todo, scheduler) if scheduler else _local(spec, todo, workers)
@@ -247,13 +286,22 @@ def _check_scheduler(address: str) -> None:
 
 def read_dataset(out: str | Path, columns: Sequence[str] | None = None) -> pd.DataFrame:
     """Every row of a sweep's dataset, sorted by scenario, area and metric."""
-    files = sorted(Path(out).glob("chunk-*.parquet"))
+    return _read(Path(out), ("scenario", "area", "metric"), columns)
+
+
+def read_daily(out: str | Path, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """Every row of a sweep's daily series, sorted by scenario, area and day."""
+    return _read(Path(out) / DAILY, ("scenario", "area", "day"), columns)
+
+
+def _read(where: Path, order: Sequence[str], columns: Sequence[str] | None) -> pd.DataFrame:
+    files = sorted(where.glob("chunk-*.parquet"))
     if not files:
-        raise ArgumentError(f"{out} holds no sweep results")
+        raise ArgumentError(f"{where} holds no sweep results")
     frame = pd.concat(
         [pd.read_parquet(f, columns=list(columns) if columns else None) for f in files]
     )
-    keys = [c for c in ("scenario", "area", "metric") if c in frame.columns]
+    keys = [c for c in order if c in frame.columns]
     return frame.sort_values(keys, kind="stable").reset_index(drop=True)
 
 
@@ -265,11 +313,23 @@ def sweep(
     scheduler: str | None = None,
     catalogue: Sequence[str] | None = None,
     builtin: bool = True,
+    engine: str | None = None,
+    replications: int | None = None,
+    daily: bool | None = None,
 ) -> pd.DataFrame:
     """Run the sweep file at ``path`` into the Parquet dataset ``out`` (resuming a run
-    stopped part way) and return its rows: one per scenario, area and summary metric."""
+    stopped part way) and return its rows: one per scenario, area and summary metric.
+    ``engine``, ``replications`` and ``daily`` override the file's; the daily series
+    are read with :func:`read_daily`."""
     from tether._sweep.spec import load_sweep
 
-    spec = load_sweep(path, list(catalogue or []), builtin=builtin)
+    spec = load_sweep(
+        path,
+        list(catalogue or []),
+        builtin=builtin,
+        engine=engine,
+        replications=replications,
+        daily=daily,
+    )
     run_sweep(spec, out, workers=workers, scheduler=scheduler)
     return read_dataset(out)

@@ -14,12 +14,14 @@ A sweep file is YAML read with tether's own loader (so every problem is located)
       start_day: {from: 0, to: 180, step: 30}
       duration_days: [30, 90]
       tempo: [default]
+      portfolio: [[], [spares]]      # option names of the document's options:
+      seeds: {count: 3}              # engine: montecarlo only; crossed with the design
       systems[launcher-x].parts[engine].failure_rate: {from: 0.0002, to: 0.0008, count: 4}
 
 Cutoff axes (``jurisdiction``, ``supplier``, ``kinds``, ``start_day``, ``duration_days``)
 replace the scenario's cutoffs by one cutoff; they only change a plan's cutoff sets, so
 scenarios differing only there share one batched plan. ``tempo`` and field paths change
-the plan itself.
+the plan itself, as does ``portfolio``; ``seeds`` (Monte Carlo) only the random stream.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ import numpy as np
 from tether._errors import Diagnostic, InputError
 from tether._kinds import KINDS
 from tether._model import Document
+from tether._sweep.special import ENGINES, check_portfolio, parse_portfolios, parse_seeds
 from tether._yaml import LDict, LList, Mark, read_yaml
 
 __all__ = [
@@ -48,7 +51,7 @@ __all__ = [
 ]
 
 CUTOFF_AXES = ("jurisdiction", "supplier", "kinds", "start_day", "duration_days")
-NAMED_AXES = (*CUTOFF_AXES, "tempo")
+NAMED_AXES = (*CUTOFF_AXES, "tempo", "portfolio", "seeds")
 DESIGNS = ("cartesian", "latin-hypercube", "sobol")
 _INT_AXES = ("start_day", "duration_days")
 _TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:\[([^\]]+)\])?$")
@@ -96,6 +99,11 @@ class SweepSpec:
     design: str
     digest: str = ""
     field_types: dict[str, type] = field(default_factory=dict)
+    engine: str = "analytic"
+    replications: int = 200
+    seed: int = 0
+    daily: bool = False
+    portfolio: tuple[str, ...] = ()
 
 
 def _diag(mark: Mark, where: str, message: str) -> Diagnostic:
@@ -259,6 +267,11 @@ def _check_values(
 
 
 def _design(axes: tuple[Axis, ...], design: str, samples: int, seed: int) -> list[dict[str, Any]]:
+    seeds = [a for a in axes if a.name == "seeds"]
+    if seeds:  # crossed with the design, never sampled
+        rest = tuple(a for a in axes if a.name != "seeds")
+        base = _design(rest, design, samples, seed) if rest else [{}]
+        return [{**p, "seeds": v} for p in base for v in seeds[0].values]
     if design == "cartesian":
         return [
             dict(zip([a.name for a in axes], combo, strict=True))
@@ -286,9 +299,17 @@ def _get(top: LDict, key: str, kind: type | tuple[type, ...], problems: list[Dia
 
 
 def load_sweep(
-    path: str | Path, catalogue: list[str] | None = None, *, builtin: bool = True
+    path: str | Path,
+    catalogue: list[str] | None = None,
+    *,
+    builtin: bool = True,
+    engine: str | None = None,
+    replications: int | None = None,
+    daily: bool | None = None,
 ) -> SweepSpec:
-    """Read a sweep file; every problem is an :class:`InputError` with its place."""
+    """Read a sweep file; every problem is an :class:`InputError` with its place.
+
+    ``engine``, ``replications`` and ``daily`` override the file's (the CLI's flags)."""
     from tether._loader import load, load_text
     from tether._model import Scenario
 
@@ -312,6 +333,10 @@ def load_sweep(
         "samples",
         "seed",
         "chunk_size",
+        "engine",
+        "replications",
+        "daily",
+        "portfolio",
     }
     for k in sorted(set(top) - allowed):
         problems.append(
@@ -327,6 +352,24 @@ def load_sweep(
     samples = _get(top, "samples", int, problems) or 0
     seed = _get(top, "seed", int, problems) or 0
     chunk = _get(top, "chunk_size", int, problems) or 50
+    engine = engine or _get(top, "engine", str, problems) or "analytic"
+    reps = replications or _get(top, "replications", int, problems) or 200
+    raw_daily = top.get("daily", False)
+    if not isinstance(raw_daily, bool):
+        problems.append(_diag(top.where("daily"), "sweep.daily", "true or false"))
+    daily = bool(daily) or raw_daily is True
+    if engine not in ENGINES:
+        problems.append(_diag(top.where("engine"), "sweep.engine", f"one of {', '.join(ENGINES)}"))
+    if reps < 2:
+        problems.append(
+            _diag(top.where("replications"), "sweep.replications", "must be at least 2")
+        )
+    if seed < 0:
+        problems.append(_diag(top.where("seed"), "sweep.seed", "must be at least 0"))
+    base_portfolio = top.get("portfolio")
+    if base_portfolio is not None and not isinstance(base_portfolio, list):
+        problems.append(_diag(top.where("portfolio"), "sweep.portfolio", "a list of option names"))
+        base_portfolio = None
     if force is None:
         problems.append(_diag(top.mark, "sweep.force", "the force to sweep is missing"))
     if design not in DESIGNS:
@@ -372,6 +415,10 @@ def load_sweep(
         scenario = Scenario(name=f"sweep-{f.name}", force=f.name, horizon_days=horizon)
     axes: list[Axis] = []
     types: dict[str, type] = {}
+    if base_portfolio is not None:
+        problems += check_portfolio(
+            doc, f.name, list(base_portfolio), top.where("portfolio"), "sweep.portfolio"
+        )
     for name, raw in raw_axes.items():
         mark = raw_axes.key_marks[name]
         if name not in NAMED_AXES and "." not in name:
@@ -380,6 +427,14 @@ def load_sweep(
                     mark, f"axes.{name}", f"not an axis ({', '.join(NAMED_AXES)}, or a field path)"
                 )
             )
+            continue
+        if name == "seeds":
+            if engine != "montecarlo":
+                problems.append(_diag(mark, "axes.seeds", "a seeds axis needs engine: montecarlo"))
+            axes.append(Axis(name, parse_seeds(raw, mark, problems), integer=True))
+            continue
+        if name == "portfolio":
+            axes.append(Axis(name, parse_portfolios(raw, mark, doc, f.name, problems)))
             continue
         ax = _axis(name, raw, mark, sampled, problems)
         if ax.values:
@@ -409,6 +464,10 @@ def load_sweep(
                 "force": f.name,
                 "scenario": scenario.model_dump(mode="json"),
                 "points": points,
+                "engine": engine,
+                "replications": reps if engine == "montecarlo" else None,
+                "seed": seed,
+                "portfolio": base_portfolio or [],
             },
             sort_keys=True,
             default=str,
@@ -425,4 +484,9 @@ def load_sweep(
         design=design,
         digest=digest,
         field_types=types,
+        engine=engine,
+        replications=reps,
+        seed=seed,
+        daily=daily,
+        portfolio=tuple(base_portfolio or ()),
     )
