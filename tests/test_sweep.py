@@ -207,7 +207,7 @@ def test_cli_sweep_prints_effects_and_json(tmp_path: Path) -> None:
     p = _write(tmp_path, GRID)
     result = runner.invoke(app, ["sweep", str(p), "--out", str(tmp_path / "o")])
     assert result.exit_code == 0, result.output
-    assert "48 scenarios in 10 chunks" in result.output
+    assert "48 scenarios (analytic) in 10 chunks" in result.output
     assert f"{PATH}:" in result.output
     result = runner.invoke(app, ["sweep", str(p), "--out", str(tmp_path / "o"), "--json"])
     assert result.exit_code == 0
