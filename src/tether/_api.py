@@ -11,6 +11,7 @@ import xarray as xr
 from numpy.typing import NDArray
 
 from tether import _plan
+from tether._analysis.industry_resupply import line_notes
 from tether._engine.analytic import run_analytic
 from tether._engine.mc_parts import burn_in_days
 from tether._engine.mc_watch import Watch, spread
@@ -469,7 +470,7 @@ def simulate(
         summary=areas,
         fleet_summary=fleets,
         assumptions=assumptions,
-        notes=tuple(_notes(plan, engine)),
+        notes=(*_notes(plan, engine), *line_notes(document, scenario)),
         settings=extra,
         warnings=tuple(_warnings(scenario, stops)),
         drivers=_totals(data["area_lost"].values, plan.areas),

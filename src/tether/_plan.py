@@ -16,7 +16,6 @@ from numpy.typing import NDArray
 
 from tether._analysis.industry_resupply import (
     LineItem,
-    check_line_resupply,
     item_of,
     line_rows,
     line_suppliers,
@@ -35,6 +34,7 @@ from tether._model import (
     Scenario,
     expand_kinds,
 )
+from tether._plan_forces import option_suppliers, plan_problems
 from tether._plan_options import Changes, collect, option_fleets, realised_lead_times
 
 __all__ = [
@@ -311,7 +311,7 @@ def compile_plan(
     chosen = [f for f in force.fleets if fleets is None or f.name in fleets]
     fleets_ = [*chosen, *changes.new_fleets]
     units0 = [f.units for f in chosen] + [0] * len(changes.new_fleets)
-    suppliers = force_suppliers(doc, force, fleets_, changes.suppliers())
+    suppliers = force_suppliers(doc, force, fleets_, option_suppliers(doc, changes))
     sidx = {n: i for i, n in enumerate(suppliers)}
     areas = tuple(a.name for a in force.areas)
     n_parts = sum(
@@ -326,7 +326,7 @@ def compile_plan(
         if fleets is None and not changes.new_fleets
         else force.model_copy(update={"fleets": fleets_})
     )
-    problems = derived_problems(doc, checked, scenario) + check_line_resupply(doc, checked)
+    problems = plan_problems(doc, checked, scenario)
     if problems:
         raise InputError(problems)
     touched: dict[str, list[str]] = {}

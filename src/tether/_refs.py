@@ -197,12 +197,14 @@ class _Checker:
                 else:
                     path = ("cutoffs", i, "supplier")
                     self.need(str(c.supplier), self.suppliers, "supplier", (*at, path))
-            force = self.forces.get(sc.force)
-            if force is None:
-                if sc.force not in self.broken["forces"]:
-                    self.need(sc.force, self.forces, "force", (*at, ("force",)))
-                continue
-            self.levels(sc, force)
+            for i, name in enumerate(sc.members):
+                force = self.forces.get(name)
+                if force is None:
+                    if name not in self.broken["forces"]:
+                        where = ("force",) if sc.forces is None else ("forces", i)
+                        self.need(name, self.forces, "force", (*at, where))
+                    continue
+                self.levels(sc, force)
 
     def levels(self, sc: Scenario, force: Force) -> None:
         levels = sc.levels()

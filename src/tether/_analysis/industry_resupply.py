@@ -20,7 +20,7 @@ import numpy.typing as npt
 
 from tether._checks import located
 from tether._errors import Diagnostic, InputError
-from tether._model import Cutoff, Document, Force, expand_kinds
+from tether._model import Cutoff, Document, Force, Scenario, expand_kinds
 from tether._model.entries import Resupply
 from tether._model.industry import IndustryNetwork
 
@@ -29,6 +29,7 @@ __all__ = [
     "LineRows",
     "check_line_resupply",
     "item_of",
+    "line_notes",
     "line_rates",
     "line_rows",
     "line_suppliers",
@@ -183,6 +184,43 @@ def line_rates(
             lo = line_output(doc, net.name, cuts, range(days))
             out[b, mine] = [lo.of(items[k].product, items[k].buyer) * items[k].share for k in mine]
     return out
+
+
+def line_notes(doc: Document, scenario: Scenario) -> tuple[str, ...]:
+    """A note per production line several forces of a scenario's ``forces:`` draw on: each
+    fleet's allocation (its buyer's, times its share) in rounds a day without cutoffs on
+    day 0, and its lowest under the scenario's cutoffs with the first day of it. None for
+    a scenario of one force."""
+    if scenario.forces is None or len(scenario.forces) < 2:
+        return ()
+    force = doc.force(scenario.force)
+    rows: list[tuple[str, LineItem]] = []
+    for fleet in force.fleets:
+        for name, holding in fleet.munitions.items():
+            rows += [
+                (f"{fleet.name} {name}", item_of(doc, force, r))
+                for r in holding.resupply
+                if r.product is not None
+            ]
+    if not rows:
+        return ()
+    T = scenario.horizon_days + 1
+    rates = line_rates(doc, [it for _, it in rows], [[], scenario.cutoffs], T)
+    out = []
+    for key in dict.fromkeys((it.network, it.product) for _, it in rows):
+        got = []
+        for k, (label, it) in enumerate(rows):
+            if (it.network, it.product) == key:
+                low = int(np.argmin(rates[1, k]))
+                got.append(
+                    f"{label} ({it.buyer}) {rates[0, k, 0]:.3g} -> {rates[1, k, low]:.3g}"
+                    + (f" on day {low}" if rates[1, k, low] < rates[0, k, low] - 1e-12 else "")
+                )
+        out.append(
+            f"{key[1]} from the lines of '{key[0]}', one allocation for every force (rounds a "
+            f"day, no cutoff on day 0 -> lowest under the cutoffs): " + "; ".join(got)
+        )
+    return tuple(out)
 
 
 #: Most cutoffs of one cutoff set that may touch the lines of its resupplies (rows grow

@@ -10,7 +10,7 @@ from tether._model.entries import Force, Jurisdiction, Supplier, SystemType
 from tether._model.fields import _Entry, _Strict
 from tether._model.industry import IndustryNetwork
 from tether._model.options import Decision, Option
-from tether._model.scenario import Scenario
+from tether._model.scenario import COALITION_JOIN, Scenario, combined_force
 
 
 class Document(_Strict):
@@ -69,6 +69,9 @@ class Document(_Strict):
         return [e for e in getattr(self, section) if self._is_own(section, e.name)]
 
     def force(self, name: str) -> Force:
+        """The force called ``name``; ``a+b`` is a scenario's ``forces: [a, b]`` combined."""
+        if COALITION_JOIN in name:
+            return combined_force([self.force(n) for n in name.split(COALITION_JOIN)])
         found: Force = self._get("forces", name)
         return found
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
 import math
+from collections.abc import Sequence
 from itertools import pairwise
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
+from tether._model.entries import Area, Fleet, Force
 from tether._model.fields import (
     _NUMBER,
     MAX_HORIZON_DAYS,
@@ -95,11 +98,44 @@ class TempoPhase(_Strict):
     level: Name
 
 
-class Scenario(_Entry):
-    """A force, a horizon, a tempo profile and the cutoffs to play."""
+def _no_default(schema: dict[str, Any]) -> None:
+    """The schema shows no default for ``force`` (it is required unless ``forces``)."""
+    schema.pop("default", None)
 
-    force: Name
+
+#: Joins the forces of a coalition in the name of their combined force ("a+b").
+COALITION_JOIN = "+"
+
+
+class Scenario(_Entry):
+    """A force (or several: ``forces``), a horizon, a tempo profile and the cutoffs to play.
+
+    With ``forces: [a, b]`` the scenario plays their combined force, named ``a+b``
+    (:func:`combined_force`); ``force`` then holds that name, so code reading
+    ``scenario.force`` and ``Document.force(scenario.force)`` sees one force.
+    """
+
+    model_config = ConfigDict(
+        **_Entry.model_config, json_schema_extra={"not": {"required": ["force", "forces"]}}
+    )
+
+    force: Name = Field(
+        "",
+        description="The force played; give this or 'forces'.",
+        json_schema_extra=_no_default,
+    )
+    forces: list[Name] | None = Field(
+        None,
+        min_length=1,
+        description="Several forces played in one run, competing for the same production "
+        "lines (instead of 'force'): fleets and areas are named 'force/fleet'.",
+    )
     horizon_days: Annotated[int, Field(ge=1, le=MAX_HORIZON_DAYS, strict=True), _NUMBER]
+    start_date: datetime.date = Field(
+        datetime.date(2026, 1, 1),
+        description="The calendar date of day 0 (YYYY-MM-DD): fleets' deliveries on order "
+        "by date count from it.",
+    )
     tempo: list[TempoPhase] = Field(
         default_factory=list,
         description="Tempo levels by day; empty means one level named 'default'.",
@@ -115,6 +151,33 @@ class Scenario(_Entry):
         float, Field(gt=0.0, le=1.0, strict=True, allow_inf_nan=False), _NUMBER
     ] = Field(0.99, description="Fraction of baseline that counts as recovered.")
 
+    @field_validator("forces")
+    @classmethod
+    def _distinct(cls, value: list[str] | None) -> list[str] | None:
+        for i, name in enumerate(value or []):
+            if name in (value or [])[:i]:
+                raise ValueError(f"force '{name}' appears twice in 'forces'")
+        return value
+
+    @model_validator(mode="after")
+    def _one_force(self) -> Scenario:
+        given = "force" in self.model_fields_set
+        if given == (self.forces is not None):
+            raise ValueError(
+                "give 'force' (one force) or 'forces' (a list of several), not both"
+                if given
+                else "give 'force' (one force) or 'forces' (a list of several)"
+            )
+        if self.forces is not None:
+            # the combined force's name; frozen model, so set once here
+            object.__setattr__(self, "force", COALITION_JOIN.join(self.forces))
+        return self
+
+    @property
+    def members(self) -> list[str]:
+        """The forces played: ``forces``, or ``[force]``."""
+        return list(self.forces) if self.forces is not None else [self.force]
+
     @field_validator("tempo")
     @classmethod
     def _tempo_order(cls, value: list[TempoPhase]) -> list[TempoPhase]:
@@ -128,3 +191,51 @@ class Scenario(_Entry):
 
     def levels(self) -> list[str]:
         return [p.level for p in self.tempo] or ["default"]
+
+
+def combined_force(forces: Sequence[Force]) -> Force:
+    """One force of several, as a scenario's ``forces:`` plays them (one force: itself).
+
+    Fleets and areas are named ``force/fleet`` and ``force/area``; the force is named
+    ``a+b`` with operator ``A+B``. Each fleet keeps its own operator as the buyer of its
+    resupplies from production lines (a resupply naming no ``buyer`` gets its force's
+    operator), so the forces draw on their own allocations of a shared line.
+    """
+    if len(forces) == 1:
+        return forces[0]
+    areas: list[Area] = []
+    fleets: list[Fleet] = []
+    for f in forces:
+        areas += [a.model_copy(update={"name": f"{f.name}/{a.name}"}) for a in f.areas]
+        for fleet in f.fleets:
+            munitions = {
+                m: h.model_copy(
+                    update={
+                        "resupply": [
+                            r.model_copy(update={"buyer": f.operator})
+                            if r.product is not None and r.buyer is None
+                            else r
+                            for r in h.resupply
+                        ]
+                    }
+                )
+                for m, h in fleet.munitions.items()
+            }
+            fleets.append(
+                fleet.model_copy(
+                    update={
+                        "name": f"{f.name}/{fleet.name}",
+                        "area": f"{f.name}/{fleet.area}",
+                        "munitions": munitions,
+                    }
+                )
+            )
+    return Force.model_construct(
+        name=COALITION_JOIN.join(f.name for f in forces),
+        title=" and ".join(f.title or f.name for f in forces),
+        operator=COALITION_JOIN.join(dict.fromkeys(f.operator for f in forces)),
+        areas=areas,
+        fleets=fleets,
+        sources=[s for f in forces for s in f.sources],
+        assumed={f"{f.name}/{k}": v for f in forces for k, v in f.assumed.items()},
+    )
