@@ -27,6 +27,7 @@ from tether._errors import ArgumentError, CapacityError, Diagnostic
 from tether._metrics import Summary, drivers, fraction_of, summarise
 from tether._model import Cutoff, Document, Scenario
 from tether._plan import Plan, compile_scenario
+from tether._plan_orders import units_on_order
 from tether._result import DRIVER_NAMES, Result
 
 __all__ = ["simulate"]
@@ -466,7 +467,7 @@ def simulate(
         scenario=scenario.name,
         title=scenario.title,
         engine=engine,
-        data=data,
+        data=data.assign(units_on_order=("fleet", units_on_order(document, scenario, plan.fleets))),
         summary=areas,
         fleet_summary=fleets,
         assumptions=assumptions,

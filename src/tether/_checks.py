@@ -11,6 +11,7 @@ import math
 
 from tether._errors import Diagnostic
 from tether._model import Document, Fleet, Force, Part, Scenario
+from tether._plan_orders import order_problems
 
 __all__ = ["MAX_ITEMS_OUT", "derived_problems", "levels_by_day", "located"]
 
@@ -81,7 +82,7 @@ def derived_problems(doc: Document, force: Force, scenario: Scenario) -> list[Di
         st = systems[fleet.system]
         h0, h_sum = _fleet_hours(fleet, scenario, days)
         for part in st.parts:
-            per_hour = fleet.units * part.quantity * part.failure_rate
+            per_hour = fleet.peak_units * part.quantity * part.failure_rate
             turnaround = sum(
                 share * time
                 for share, time in zip(part.route_shares(), _route_times(part), strict=True)
@@ -95,7 +96,7 @@ def derived_problems(doc: Document, force: Force, scenario: Scenario) -> list[Di
                     *where,
                     text,
                     f"part '{part.name}' of system '{st.name}': units x quantity x "
-                    f"hours_per_day x failure_rate = {fleet.units} x {part.quantity} x "
+                    f"hours_per_day x failure_rate = {fleet.peak_units} x {part.quantity} x "
                     f"{h0:g} x {part.failure_rate:g} = {per_hour * h0:.3g} failures a day, "
                     f"about {items:.3g} items out of service over the run; more than "
                     f"{MAX_ITEMS_OUT:.0e}, beyond any real fleet (failure_rate is per "
@@ -105,7 +106,7 @@ def derived_problems(doc: Document, force: Force, scenario: Scenario) -> list[Di
         for m in st.munitions:
             use = m.use_per_unit_day
             peak = max(use.values(), default=0.0) if isinstance(use, dict) else use
-            if math.isfinite(fleet.units * float(peak)):
+            if math.isfinite(fleet.peak_units * float(peak)):
                 continue
             where, text = located(doc, "forces", force.name, "fleets", fi, "units")
             problems.append(
@@ -115,6 +116,7 @@ def derived_problems(doc: Document, force: Force, scenario: Scenario) -> list[Di
                     f"munition '{m.name}': units x use_per_unit_day is not a finite number",
                 )
             )
+    problems += order_problems(doc, force, scenario)
     if len(problems) > _MAX_LISTED:
         more = len(problems) - _MAX_LISTED
         last = Diagnostic(doc.file, 0, 0, f"forces[{force.name}]", f"and {more} more like these")

@@ -36,6 +36,7 @@ from tether._model import (
 )
 from tether._plan_forces import option_suppliers, plan_problems
 from tether._plan_options import Changes, collect, option_fleets, realised_lead_times
+from tether._plan_orders import order_steps
 
 __all__ = [
     "KIND_INDEX",
@@ -429,6 +430,7 @@ def compile_plan(
     st_rows = [(first_row[f, p], day, add) for f, p, day, add in changes.stock]
     fidx = {f.name: i for i, f in enumerate(fleets_)}
     un_rows = [(fidx[f], day, add) for f, day, add in changes.units if f in fidx]
+    un_rows += order_steps(fleets_, scenario, horizon)  # units on order (_plan_orders)
     md_rows = [(mu_index[f, m], day, n) for f, m, day, n in changes.rounds]
 
     cut = np.zeros((len(cutoff_sets), len(suppliers), len(KINDS), T), dtype=np.bool_)

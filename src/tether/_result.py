@@ -213,6 +213,8 @@ class Result:
                 {
                     "name": fleet,
                     "area": str(sel["area_of"].values),
+                    "units_held": round(float(sel["units"].values)),
+                    "units_on_order": round(float(sel.get("units_on_order", 0))),
                     "fraction": rounded(sel["fraction"].values),
                     "availability": rounded(sel["availability"].values),
                     "baseline": rounded(sel["baseline_capability"].values),

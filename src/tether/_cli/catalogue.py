@@ -84,6 +84,15 @@ def entry_text(section: str, entry: Any, width: int = 100) -> str:
     return f"# {section[:-1] if section.endswith('s') else section}\n{text}"
 
 
+def _holdings(force: Any) -> str:
+    """A force's units held and on order, a line per fleet, as YAML comments."""
+    lines = ["# units held, on order (contracted)"]
+    for f in force.fleets:
+        contracted = f" ({f.contracted})" if f.contracted is not None else ""
+        lines.append(f"#   {f.name}: {f.units} held, {f.units_on_order} on order{contracted}")
+    return "\n".join(lines)
+
+
 def show_entry(console: Console, catalogue: list[Path] | None, name: str) -> None:
     doc = _document(catalogue)
     found = [(s, e) for s, e in _entries(doc, None) if e.name == name]
@@ -101,6 +110,8 @@ def show_entry(console: Console, catalogue: list[Path] | None, name: str) -> Non
         for line in text.splitlines():
             style = "yellow" if line.startswith("assumed:") else None
             console.print(escape(line), style=style, highlight=False, soft_wrap=True)
+        if section == "forces":
+            console.print(escape(_holdings(e)), highlight=False, soft_wrap=True)
 
 
 def _named(value: Any, keys: frozenset[str]) -> set[str]:
@@ -146,9 +157,11 @@ def unused_suppliers(doc: Document) -> list[Diagnostic]:
 
 def consistency_problems(catalogue: list[Path]) -> list[Diagnostic]:
     """What ``tether catalogue check`` adds to provenance: fixed resupply rates above
-    their production line's output, and unused suppliers."""
+    their production line's output, unused suppliers, and fleets counting ordered units
+    as held."""
     from tether._analysis.industry_resupply import rate_problems
     from tether._loader import load_text as load
+    from tether._plan_orders import holding_problems
 
     doc = load("{}\n", "<catalogue>", catalogue, builtin=False)
-    return rate_problems(doc) + unused_suppliers(doc)
+    return rate_problems(doc) + unused_suppliers(doc) + holding_problems(doc)

@@ -157,6 +157,15 @@ def _fit(
     return out
 
 
+def _units(result: Result) -> list[Text]:
+    """Per fleet: units held, and ``+ N on order`` when it has units on order."""
+    held = result.data["units"].values
+    ordered = result.data.get("units_on_order", 0 * result.data["units"]).values
+    return [
+        Text(f"{h:.0f}" + (f" + {o:.0f}" if o else "")) for h, o in zip(held, ordered, strict=True)
+    ]
+
+
 def result_tables(console: Console, result: Result, *, fleets: bool = False) -> list[Table]:
     """The headline metrics, one row per capability area (or fleet), fitted to
     ``console``'s width."""
@@ -214,6 +223,8 @@ def result_tables(console: Console, result: Result, *, fleets: bool = False) -> 
         low.cells.append(Text(f"{_pct(s.minimum)} ({s.minimum_day})"))
         rec.cells.append(Text(_recovery(s, horizon) + _spread(s, None, horizon)))
     metrics = [base, *tts_cols.values(), lost, low, rec]
+    if fleets:  # units held, and on order (docs/format.md)
+        metrics.insert(0, Col("units (+ on order)", "units", cells=_units(result)))
     days_caption = f"{engine}. {day_ref}."
     return _fit(console, title, caption, name, list(day_cols.values()), metrics, days_caption)
 

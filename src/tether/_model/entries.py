@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -16,6 +17,7 @@ from tether._model.fields import (
     MAX_SPARES,
     MAX_UNITS,
     MAX_WEIGHT,
+    Day,
     Days,
     DaysOrZero,
     Fraction,
@@ -252,13 +254,46 @@ class ServiceHolding(_Strict):
     alternative: ServiceAlternative | None = None
 
 
+#: Most deliveries on order of one fleet.
+MAX_DELIVERIES = 1000
+
+Units = Annotated[int, Field(ge=1, le=MAX_UNITS, strict=True), _NUMBER]
+
+
+class Delivery(_Strict):
+    """Units of a fleet on order, delivered on a day of the scenario or on a calendar date
+    (counted from the scenario's ``start_date``)."""
+
+    units: Units = Field(description="Units delivered.")
+    day: Day | None = Field(None, description="Day of delivery, from the scenario's day 0.")
+    date: datetime.date | None = Field(
+        None, description="Date of delivery (YYYY-MM-DD), from the scenario's start_date."
+    )
+    source: str | None = Field(None, description="A public source (address) for the delivery.")
+
+    @model_validator(mode="after")
+    def _day_or_date(self) -> Delivery:
+        if (self.day is None) == (self.date is None):
+            raise ValueError("give exactly one of 'day' or 'date'")
+        return self
+
+
 class Fleet(_Entry):
-    """A holding of one system type by the force's operator."""
+    """A holding of one system type by the force's operator: ``units`` held, and
+    deliveries ``on_order``."""
 
     system: Name
     area: Name
-    units: Annotated[int, Field(ge=1, le=MAX_UNITS, strict=True), _NUMBER] = Field(
-        description="Units held."
+    units: Units = Field(description="Units held (delivered), not those on order.")
+    on_order: list[Delivery] = Field(
+        default_factory=list,
+        max_length=MAX_DELIVERIES,
+        description="Deliveries of units on order; each adds its units from its day on.",
+    )
+    contracted: Units | None = Field(
+        None,
+        description="Units under contract, held and on order together (tether catalogue "
+        "check compares it with units + on_order).",
     )
     weight: Annotated[
         float, Field(gt=0.0, le=MAX_WEIGHT, strict=True, allow_inf_nan=False), _NUMBER
@@ -276,6 +311,24 @@ class Fleet(_Entry):
     munitions: dict[Name, MunitionHolding] = Field(default_factory=dict)
     software: dict[Name, SoftwareHolding] = Field(default_factory=dict)
     services: dict[Name, ServiceHolding] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _total_units(self) -> Fleet:
+        if self.peak_units > MAX_UNITS:
+            raise ValueError(
+                f"units held and on order come to {self.peak_units}, more than {MAX_UNITS}"
+            )
+        return self
+
+    @property
+    def units_on_order(self) -> int:
+        """Units on order: the sum of the deliveries' units."""
+        return sum(d.units for d in self.on_order)
+
+    @property
+    def peak_units(self) -> int:
+        """Units held plus units on order: the most the fleet holds once all arrive."""
+        return self.units + self.units_on_order
 
 
 class Area(_Entry):
