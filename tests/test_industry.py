@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -215,6 +217,27 @@ def test_bad_network_one_located_message_exit_2(case: str, tmp_path: Path) -> No
     assert res.exit_code == 2
     assert "Traceback" not in res.output
     assert message in res.output.replace(str(path), "net.yaml").replace("\n", "")
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_validate_reports_a_bad_network_located_exit_2(case: str, tmp_path: Path) -> None:
+    text, message = BAD[case]
+    path = tmp_path / "net.yaml"
+    path.write_text(HEAD + text)
+    res = runner.invoke(app, ["validate", str(path), "--no-builtin"])
+    assert res.exit_code == 2, res.output
+    assert "Traceback" not in res.output
+    assert message in res.output.replace(str(path), "net.yaml").replace("\n", "")
+    assert "1 problem found" in res.output
+
+
+def test_network_checks_load_no_numpy() -> None:
+    code = (
+        "import sys, tether._loader, tether._refs, tether._checks_industry; "
+        "print(sorted(m for m in ('numpy', 'scipy', 'pandas') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 # -- the command -------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import difflib
 from collections.abc import Collection
 from typing import Any
 
+from tether._checks_industry import check_networks
 from tether._errors import Diagnostic
 from tether._model import Document, Force, Option, Scenario, SystemType
 from tether._refs_options import OptionChecker
@@ -359,4 +360,4 @@ def check_references(
     checker.options_()
     checker.diverts()
     checker.decisions_()
-    return checker.problems
+    return checker.problems + check_networks(doc, source, broken)

@@ -11,7 +11,6 @@ resupply from lines).
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -23,7 +22,8 @@ import scipy.sparse as sp
 
 from tether._analysis.industry_alloc import allocate, fill_rates, requirements, topological
 from tether._analysis.industry_lp import Compiled, Disruption, solve_ttr, solve_tts
-from tether._errors import ArgumentError, Diagnostic, InputError
+from tether._checks_industry import check_network
+from tether._errors import ArgumentError, InputError
 from tether._model import Cutoff, Document
 from tether._model.industry import IndustryNetwork
 from tether._plan import stopped_suppliers
@@ -61,104 +61,6 @@ def network_of(doc: Document, name: str | None = None) -> IndustryNetwork:
         return (own or nets)[0]
     names = ", ".join(n.name for n in (own or nets)) or "none"
     raise ArgumentError(f"name the industry network to analyse (have: {names})")
-
-
-def check_network(doc: Document, net: IndustryNetwork) -> list[Diagnostic]:
-    """Cross-reference problems of ``net``, each with file, line and column: unknown
-    suppliers, products or components, a product nobody makes, a bill-of-materials cycle."""
-    problems: list[Diagnostic] = []
-    source = doc._source
-
-    def say(path: tuple[str | int, ...], message: str) -> None:
-        mark, text = (
-            (None, "industry") if source is None else source.where("industry", net.name, *path)
-        )
-        if mark is None:
-            problems.append(Diagnostic(doc.file, 0, 0, text, message))
-        else:
-            problems.append(Diagnostic(mark.file, mark.line, mark.column, text, message))
-
-    def hint(value: str, known: Sequence[str]) -> str:
-        close = difflib.get_close_matches(value, sorted(known), n=1)
-        return f" (did you mean '{close[0]}'?)" if close else ""
-
-    products = [p.name for p in net.products]
-    suppliers = [s.name for s in doc.suppliers]
-    for section, names in (("products", products), ("sites", [s.name for s in net.sites])):
-        seen: set[str] = set()
-        for i, n in enumerate(names):
-            if n in seen:
-                say((section, i, "name"), f"duplicate name '{n}'")
-            seen.add(n)
-    made: set[str] = set()
-    for i, site in enumerate(net.sites):
-        if site.supplier not in suppliers:
-            say(
-                ("sites", i, "supplier"),
-                f"no supplier named '{site.supplier}'" + hint(site.supplier, suppliers),
-            )
-        for key in ("makes", "stock"):
-            for prod in getattr(site, key):
-                if prod not in products:
-                    say(
-                        ("sites", i, key, prod), f"no product named '{prod}'" + hint(prod, products)
-                    )
-        made.update(site.makes)
-    for i, prod in enumerate(net.products):
-        for comp in prod.bom:
-            if comp not in products:
-                say(
-                    ("products", i, "bom", comp),
-                    f"no product named '{comp}'" + hint(comp, products),
-                )
-        if prod.name not in made:
-            say(
-                ("products", i, "name"),
-                f"no site makes '{prod.name}' (give a site 'makes: {{{prod.name}: ...}}')",
-            )
-        rule = prod.allocation
-        for j, buyer in enumerate(rule.order):
-            if buyer not in prod.demand:
-                say(
-                    ("products", i, "allocation", "order", j),
-                    f"'{buyer}' has no demand for {prod.name}",
-                )
-        for buyer in rule.shares:
-            if buyer not in prod.demand:
-                say(
-                    ("products", i, "allocation", "shares", buyer),
-                    f"'{buyer}' has no demand for {prod.name}",
-                )
-    _cycles(net, say)
-    return problems
-
-
-def _cycles(net: IndustryNetwork, say: Any) -> None:
-    index = {p.name: i for i, p in enumerate(net.products)}
-    edges = [[c for c in p.bom if c in index] for p in net.products]
-    state: dict[str, int] = {}
-    reported: set[frozenset[str]] = set()
-
-    def visit(node: str, stack: list[str]) -> None:
-        state[node] = 1
-        stack.append(node)
-        for nxt in edges[index[node]]:
-            if state.get(nxt) == 1:
-                cycle = [*stack[stack.index(nxt) :], nxt]
-                if frozenset(cycle) not in reported:
-                    reported.add(frozenset(cycle))
-                    say(
-                        ("products", index[node], "bom", nxt),
-                        "bill-of-materials cycle: " + " -> ".join(cycle),
-                    )
-            elif nxt not in state:
-                visit(nxt, stack)
-        stack.pop()
-        state[node] = 2
-
-    for p in net.products:
-        if p.name not in state:
-            visit(p.name, [])
 
 
 def _checked(doc: Document, net: IndustryNetwork) -> None:

@@ -6,7 +6,7 @@ shared line's output among buyers; its sites are suppliers (so a jurisdiction an
 edges) with a capacity per period for each product they make, a ramp of announced
 expansions and stock on hand. Cross-references (a site's supplier, a component, a product
 nobody makes, a cycle in the bills of materials) are checked by
-:func:`tether._analysis.industry.check_network`, with file, line and column.
+:func:`tether._checks_industry.check_network`, with file, line and column.
 """
 
 from __future__ import annotations
