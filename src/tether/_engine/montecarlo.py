@@ -29,8 +29,8 @@ from tether._engine.mc_parts import (
     availability_from_backorders,
     burn_in_days,
     outstanding_fixed,
-    outstanding_stepped,
 )
+from tether._engine.mc_stepped import outstanding_stepped
 from tether._engine.mc_watch import Watch, Watched
 
 __all__ = ["MonteCarloOutput", "run_montecarlo", "sample_limit", "stepped_fleets"]
@@ -257,26 +257,78 @@ def _stepped(
     gfleet = np.searchsorted(fleets, plan.part_fleet[lead])
     spares = plan.spares[lead].astype(np.int64)
 
-    def operating(t: int, out_t: NDArray[np.int32]) -> F64:
-        if not basis.any():
-            return np.ones(out_t.shape)
-        if force.grouped:
-            total = np.zeros((out_t.shape[0], len(gids)), dtype=np.int64)
-            group_add(total, glocal.astype(np.int64), out_t)
-        else:
-            total = out_t.astype(np.int64)
+    units0 = plan.units[fleets]
+    quantity = plan.quantity[lead]
+    row_fleet = local.reshape(-1).astype(np.int64)
+    operating = (
+        _sparse_operating(units0, plan.quantity[rows], row_fleet, plan.spares[rows], cannibalise)
+        if not force.grouped and force.stock is None and not force.units_change
+        else None
+    )
+
+    def general(t: int, out_t: NDArray[np.int32]) -> F64:
+        total_g = np.zeros((out_t.shape[0], len(gids)), dtype=np.int64)
+        group_add(total_g, glocal.astype(np.int64), out_t)
         stock = spares if force.stock is None else force.stock[gids, max(t, 0)]
-        held = np.maximum(total - stock[None, :], 0)
-        units = plan.units[fleets] if t < 0 else force.units[fleets, t]
-        a = availability_from_backorders(
-            held, gfleet, units, plan.quantity[lead], len(fleets), cannibalise
-        )
-        return np.where(basis[None, :], a[:, local], 1.0)
+        held = np.maximum(total_g - stock[None, :], 0)
+        units = units0 if t < 0 else force.units[fleets, t]
+        return availability_from_backorders(held, gfleet, units, quantity, len(fleets), cannibalise)
 
     days = burn_in_days(plan, rows) if burn else 0
     return outstanding_stepped(
-        plan, rows, lam[rows], lam_ss[rows], operating, clocks, reps, rng, burn=days, divert=divert
+        plan,
+        rows,
+        lam[rows],
+        lam_ss[rows],
+        (operating or general) if basis.any() else None,
+        row_fleet,
+        clocks,
+        reps,
+        rng,
+        burn=days,
+        divert=divert,
     )
+
+
+def _sparse_operating(
+    units: F64, quantity: F64, fleet: I64, spares: I64, cannibalise: bool
+) -> Callable[[int, NDArray[np.int32]], F64]:
+    """:func:`availability_from_backorders` of items out per row (one group each, constant
+    stock and units) to fleets ``[R, K]``, computed only where a row has backorders (most
+    cells have none on most days)."""
+    K = len(units)
+    z = quantity.astype(np.int64)
+    zf = quantity[:] * 1.0
+    nz = units[fleet] * zf
+    empty = nz <= 0
+    nz_safe = np.where(empty, zf, nz)
+    stock = spares.astype(np.int32)
+    most = int(z.max()) if len(z) else 1
+    safe_units = np.where(units > 0, units, 1.0)
+
+    def operating(t: int, out_t: NDArray[np.int32]) -> F64:
+        total = np.ones((out_t.shape[0], K))
+        r, c = np.nonzero(out_t > stock)
+        if not len(r):
+            return total
+        b = (out_t[r, c] - stock[c]).astype(np.float64)
+        col = fleet[c]
+        if cannibalise:  # N - max_i ceil(B_i / Z_i) units up
+            down = np.zeros((out_t.shape[0], K))
+            np.maximum.at(down, (r, col), np.ceil(b / zf[c]))
+            up = np.maximum(units[None, :] - down, 0.0) / safe_units[None, :]
+            return np.where(units[None, :] > 0, up, 1.0)
+        # P(a unit's Z positions all filled) = prod_{j<Z} (NZ - B - j) / (NZ - j)
+        m = nz_safe[c]
+        left = m - b
+        h = np.maximum(left, 0.0) / m
+        for j in range(1, most):
+            h *= np.where(j < z[c], np.maximum(left - j, 0.0) / np.maximum(m - j, 1.0), 1.0)
+        h[empty[c]] = 1.0
+        np.multiply.at(total, (r, col), h)
+        return total
+
+    return operating
 
 
 def _rows(cut: B8, index: I64, kind: str, reps: int) -> B8:

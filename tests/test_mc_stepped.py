@@ -1,0 +1,162 @@
+"""The day-stepped Monte Carlo path (thinning: failures drawn ahead at the upper-bound rate,
+kept with the share of the fleet operating) against the straightforward path it replaced
+(one Poisson draw per replication, part and day: tests/mc_stepped_reference.py). The
+sampling order differs, so they agree within sampling error, not draw for draw: on the
+'available' basis, with a depot capacity, both at once, with random cutoff lengths, with
+diversion, with part groups (the general availability path) and with cannibalisation."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+
+from tests.helpers import single_pool
+from tests.mc_stepped_reference import reference_stepped
+from tether._engine import mc_stepped, montecarlo
+from tether._engine.arrays import Plan
+from tether._plan import compile_scenario
+
+KEYS = ("availability", "backorders")
+
+
+def _plan(**over: Any) -> Plan:
+    base: dict[str, Any] = {
+        "units": 8,
+        "demand_per_day": 0.4,
+        "turnaround": 20,
+        "spares": 5,
+        "cutoffs": [{"supplier": "acme", "start_day": 10, "end_day": 40}],
+        "horizon": 70,
+        "extra_part": {
+            "name": "b",
+            "quantity": 2,
+            "failure_rate": 0.01,
+            "data_rights": True,
+            "supplier_repair": {"supplier": "beta", "turnaround_days": 12.5},
+            "domestic_repair": {"share": 0.3, "turnaround_days": 4},
+        },
+        "fleet": {"spares": {"item": 5, "b": 2}, "tempo_basis": "available"},
+    }
+    base.update(over)
+    doc = single_pool(**base)
+    return compile_scenario(doc, doc.scenario())
+
+
+def _capped(plan: Plan, per_day: float = 1.0) -> Plan:
+    cap = plan.route_capacity.copy()
+    cap[:, 2] = np.where(plan.share[:, 2] > 0, per_day, np.inf)
+    return replace(plan, route_capacity=cap)
+
+
+def _both(
+    plan: Plan, reps: int, monkeypatch: pytest.MonkeyPatch, **kw: Any
+) -> tuple[montecarlo.MonteCarloOutput, montecarlo.MonteCarloOutput]:
+    new = montecarlo.run_montecarlo(plan, reps, np.random.default_rng(11), keep_samples=[], **kw)
+    with monkeypatch.context() as m:
+        m.setattr(montecarlo, "outstanding_stepped", reference_stepped)
+        old = montecarlo.run_montecarlo(
+            plan, reps, np.random.default_rng(12), keep_samples=[], **kw
+        )
+    return new, old
+
+
+def _assert_agree(a: montecarlo.MonteCarloOutput, b: montecarlo.MonteCarloOutput) -> None:
+    for k in KEYS:
+        se = np.hypot(a.stderr[k], b.stderr[k])
+        z = np.abs(a.mean[k] - b.mean[k]) / np.maximum(se, 1e-9)
+        assert z.max() < 4.5, (k, float(z.max()))
+        # and the two are not trivially equal: the cutoff moves both
+        assert np.ptp(a.mean[k][1]) > 0
+
+
+CASES = {
+    "available": lambda: _plan(),
+    "capacity": lambda: _capped(_plan(fleet={"spares": {"item": 5, "b": 2}})),
+    "available-and-capacity": lambda: _capped(_plan()),
+    "random-lengths": lambda: _capped(
+        _plan(
+            cutoffs=[
+                {
+                    "supplier": "acme",
+                    "start_day": 10,
+                    "duration_days": {"distribution": "uniform", "low": 10, "high": 40},
+                }
+            ]
+        )
+    ),
+    "divert": lambda: replace(
+        _capped(
+            _plan(
+                cutoffs=[
+                    {"supplier": "acme", "start_day": 10, "end_day": 40},
+                    {"supplier": "beta", "start_day": 20, "end_day": 50},
+                ]
+            )
+        ),
+        divert=np.array([False, True]),
+    ),
+    "groups-and-stock": lambda: replace(
+        _plan(),
+        part_group=np.array([0, 0]),
+        quantity=np.array([1.0, 1.0]),
+        spares=np.array([4, 4]),
+        row_from=np.array([0, 30]),
+        row_until=np.array([30, 71]),
+        st_row=np.array([0]),
+        st_day=np.array([50]),
+        st_add=np.array([3]),
+    ),
+    "units-change": lambda: replace(
+        _plan(), un_fleet=np.array([0]), un_day=np.array([30]), un_add=np.array([-3.0])
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_thinning_agrees_with_the_daily_poisson_path(
+    case: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plan = CASES[case]()
+    assert montecarlo.stepped_fleets(plan).all()
+    new, old = _both(plan, 1500, monkeypatch)
+    _assert_agree(new, old)
+
+
+def test_thinning_agrees_with_cannibalisation(monkeypatch: pytest.MonkeyPatch) -> None:
+    new, old = _both(_plan(), 1500, monkeypatch, cannibalise=True)
+    _assert_agree(new, old)
+
+
+def test_the_sparse_availability_equals_the_general_one() -> None:
+    """The per-day share operating computed only where rows have backorders equals
+    :func:`availability_from_backorders` on every row (with and without
+    cannibalisation, Z of 1 and 2, a fleet with no units)."""
+    rng = np.random.default_rng(3)
+    units = np.array([4.0, 0.0, 7.0])
+    quantity = np.array([1.0, 2.0, 1.0, 2.0, 3.0])
+    fleet = np.array([0, 0, 1, 2, 2])
+    spares = np.array([1, 0, 2, 3, 0])
+    out = rng.integers(0, 9, size=(50, 5)).astype(np.int32)
+    for cannibalise in (False, True):
+        fast = montecarlo._sparse_operating(units, quantity, fleet, spares, cannibalise)(0, out)
+        held = np.maximum(out - spares[None].astype(np.int32), 0)
+        slow = montecarlo.availability_from_backorders(held, fleet, units, quantity, 3, cannibalise)
+        np.testing.assert_allclose(fast, slow, rtol=1e-12, atol=1e-15)
+
+
+def test_same_seed_same_draws_and_blocks_of_days(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same seed gives the same draws; candidates drawn a few days at a time give
+    the same distribution as all at once."""
+    plan = _capped(_plan())
+    a = montecarlo.run_montecarlo(plan, 400, np.random.default_rng(5), keep_samples=[])
+    b = montecarlo.run_montecarlo(plan, 400, np.random.default_rng(5), keep_samples=[])
+    for k in KEYS:
+        assert_array_equal(a.mean[k], b.mean[k])
+    whole = montecarlo.run_montecarlo(plan, 1500, np.random.default_rng(6), keep_samples=[])
+    monkeypatch.setattr(mc_stepped, "FAILURE_BLOCK", 50)
+    split = montecarlo.run_montecarlo(plan, 1500, np.random.default_rng(7), keep_samples=[])
+    _assert_agree(whole, split)
