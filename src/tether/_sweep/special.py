@@ -80,7 +80,7 @@ def check_portfolio(
             continue
         opt = known.get(name)
         if opt is None:
-            have = ", ".join(sorted(known)) or "none"
+            have = ", ".join(sorted(o for o, x in known.items() if x.force == force)) or "none"
             problems.append(_diag(mark, where, f"no option named '{name}' (have: {have})"))
         elif opt.force != force:
             problems.append(
@@ -138,7 +138,8 @@ def stable_int(text: str) -> int:
 def scenario_rng(seed: int, seed_value: int, key: tuple[int, ...]) -> np.random.Generator:
     """The random stream of one run of a sweep: the sweep's ``seed`` and the point's seed
     (``seeds`` axis; 0 without one) as entropy, ``key`` as the spawn key. Scenario ``i``
-    uses ``(0, i, node)``, a shared baseline ``(1, stable_int(plan key), node)``: what a
-    scenario draws depends on neither the chunks nor the workers."""
+    uses ``(0, i, node)``, the no-cutoff, no-option reference of its points
+    ``(1, stable_int(reference key))``: what a scenario draws depends on neither the
+    chunks nor the workers."""
     ss = np.random.SeedSequence(entropy=[int(seed), int(seed_value)], spawn_key=key)
     return np.random.default_rng(ss)
