@@ -47,14 +47,18 @@ def main_effects(
         col = rows[ax]
         if ax != "seeds" and pd.api.types.is_numeric_dtype(col) and col.nunique() > BINS:
             edges = np.unique(np.quantile(col, np.linspace(0, 1, BINS + 1)))
-            keys = pd.Series(pd.cut(col.to_numpy(), list(edges), include_lowest=True).astype(str))
+            keys = pd.Series(pd.cut(col.to_numpy(), list(edges), include_lowest=True))
         else:
-            keys = col.map(lambda v: f"{v:g}" if isinstance(v, float) else str(v))
-        means = rows["value"].groupby(keys, sort=True).mean()
-        levels = {str(k): float(v) for k, v in means.items()}
+            keys = col
+        means = rows["value"].groupby(keys, sort=True, observed=True).mean()
+        levels = {_level(k): float(v) for k, v in means.items()}
         spread = float(means.max() - means.min()) if len(means) else 0.0
         out.append(MainEffect(ax, levels, spread))
     return sorted(out, key=lambda e: (-e.spread, e.axis))
+
+
+def _level(v: Any) -> str:
+    return f"{v:g}" if isinstance(v, float) else str(v)
 
 
 def worst_cases(
