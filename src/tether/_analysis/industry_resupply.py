@@ -4,8 +4,9 @@ A resupply entry may name a ``product`` of an ``industry:`` network (with ``netw
 ``buyer`` and ``share``) instead of a ``per_day`` rate. :func:`check_line_resupply` checks
 those names (located errors); :func:`line_rates` gives each such resupply's rounds per day,
 day by day, under each cutoff set of a batch (:func:`tether._analysis.industry.line_output`,
-with the cutoffs that withhold munitions); :func:`rate_problems` compares fixed rates with
-the output of the line making the munition (``tether catalogue check``).
+with the cutoffs that withhold munitions); :func:`rate_problems` (in
+:mod:`tether._analysis.industry_rates`) compares fixed rates with the output of the lines
+making the munition over their ramp (``tether catalogue check``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from tether._analysis.industry_rates import PRODUCT_NAMES, product_of, rate_problems
 from tether._checks import located
 from tether._errors import Diagnostic, InputError
 from tether._model import Cutoff, Document, Force, Scenario, expand_kinds
@@ -25,6 +27,7 @@ from tether._model.entries import Resupply
 from tether._model.industry import IndustryNetwork
 
 __all__ = [
+    "PRODUCT_NAMES",
     "LineItem",
     "LineRows",
     "check_line_resupply",
@@ -39,9 +42,6 @@ __all__ = [
 ]
 
 F64 = npt.NDArray[np.float64]
-
-#: Munition names of the catalogue whose production-line product has another name.
-PRODUCT_NAMES: dict[str, str] = {"shell-155": "shell-155mm"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -334,47 +334,3 @@ def line_rows(
         for k, (a, z) in enumerate(windows):
             rows += _segments(g[k], k, gate, a, z)
     return LineRows(tuple(gates), tuple(rows))
-
-
-def product_of(net: IndustryNetwork, munition: str) -> str | None:
-    """The network's product for a munition name (by name, or :data:`PRODUCT_NAMES`)."""
-    names = {p.name for p in net.products}
-    name = PRODUCT_NAMES.get(munition, munition)
-    return name if name in names else None
-
-
-def rate_problems(doc: Document) -> list[Diagnostic]:
-    """Fixed-rate resupplies above the output of the line making the munition: per force
-    and product, the fixed rates of all its fleets summed against the network's capacity
-    on day 0 (rounds per day, all sites, before any allocation), located at the first."""
-    problems: list[Diagnostic] = []
-    for net in _networks(doc):
-        per = float(net.period_days)
-        capacity: dict[str, float] = {}
-        for site in net.sites:
-            for prod, line in site.makes.items():
-                capacity[prod] = capacity.get(prod, 0.0) + line.capacity_on(0) / per
-        for force in doc.forces:
-            rates: dict[str, list[tuple[float, tuple[str | int, ...]]]] = {}
-            for fi, fleet in enumerate(force.fleets):
-                for mname, holding in fleet.munitions.items():
-                    product = product_of(net, mname)
-                    for j, r in enumerate(holding.resupply):
-                        if product is not None and r.per_day is not None:
-                            at = ("fleets", fi, "munitions", mname, "resupply", j, "per_day")
-                            rates.setdefault(product, []).append((r.per_day, at))
-            for product, got in rates.items():
-                rate, cap = sum(g for g, _ in got), capacity.get(product, 0.0)
-                if rate > cap + 1e-9:
-                    where, text = located(doc, "forces", force.name, *got[0][1])
-                    problems.append(
-                        Diagnostic(
-                            *where,
-                            text,
-                            f"{force.name} gets {rate:g} {product} a day at fixed rates, above "
-                            f"the {cap:.3g} a day the lines of '{net.name}' make on day 0: tie "
-                            f"it to the line (product: {product}, network: {net.name}) or "
-                            "lower it",
-                        )
-                    )
-    return problems
