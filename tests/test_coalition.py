@@ -292,3 +292,61 @@ def test_shipped_example_shows_both_forces_lose_their_share() -> None:
     assert "germany/patriot pac-3-mse (DE) 0.158 -> 0 on day 30" in note
     for area in ("poland/air-defence", "germany/air-defence"):
         assert res.summary[area].days_lost > 0.5
+
+
+# -- an option's patched line brings its upstream suppliers ---------------------------
+PATCHED = """
+jurisdictions: [{name: A}, {name: B}, {name: X}]
+suppliers:
+  - {name: a-co, jurisdiction: A}
+  - {name: b-co, jurisdiction: B}
+systems:
+  - name: sam
+    munitions: [{name: missile, supplier: b-co, use_per_unit_day: 1.5}]
+forces:
+  - name: fx
+    operator: X
+    areas: [{name: ad}]
+    fleets:
+      - name: bat
+        system: sam
+        area: ad
+        units: 2
+        hours_per_day: 1
+        munitions: {missile: {stock: 10, resupply: [{per_day: 0.5}]}}
+options:
+  - name: tie-to-line
+    force: fx
+    cost: 1
+    lead_time_days: 3
+    patch:
+      fleets: [{name: bat, munitions: {missile: {resupply: [{product: missile}]}}}]
+industry:
+  - name: toy
+    period_days: 1
+    products:
+      - {name: motor, kind: component}
+      - {name: missile, kind: munition, bom: {motor: 1}, demand: {X: 2}}
+    sites:
+      - {name: motors, supplier: a-co, makes: {motor: {capacity: 3}}}
+      - {name: prime, supplier: b-co, makes: {missile: {capacity: 4}}}
+scenarios:
+  - {name: s, force: fx, horizon_days: 12, cutoffs: [{jurisdiction: A, start_day: 6, end_day: 9}]}
+"""
+
+
+def test_a_patched_line_resupply_adds_its_upstream_suppliers() -> None:
+    doc = tether.load_text(PATCHED, builtin=False)
+    sc, opt = doc.scenario("s"), doc.option("tie-to-line")
+    plain = compile_plan(doc, doc.force("fx"), sc, [[], sc.cutoffs], ["b", "s"])
+    assert "a-co" not in plain.suppliers  # the file's own resupply is a fixed rate from b-co
+    assert not plain.co_stop.any()  # so cutting A stops nothing
+    plan = compile_plan(doc, doc.force("fx"), sc, [[], sc.cutoffs], ["b", "s"], options=[opt])
+    assert {"a-co", "b-co"} <= set(plan.suppliers)
+    assert plan.co_stop[0, plan.suppliers.index("a-co")].any()
+    got = _rates(plan)[:, 0]
+    # 0.5 a day until the option's day 3, then the line's 2 a day; none while A is cut
+    assert got[0].tolist() == [0.5] * 3 + [2.0] * 10
+    assert got[1].tolist() == [0.5] * 3 + [2.0] * 3 + [0.0] * 3 + [2.0] * 4
+    res = tether.simulate(doc.model_copy(update={"options": []}), "s")
+    assert any("stops no supplier" in w for w in res.warnings)
