@@ -84,6 +84,10 @@ def _both_paths(plan: Plan) -> None:
 def test_general_path_equals_constant_path_on_examples(path: Path) -> None:
     doc = tether.load(path)
     plan = compile_scenario(doc, doc.scenario())
+    if plan.un_day.size:  # units on order (catalogue's Homar-K): compare without the steps
+        plan = dataclasses.replace(
+            plan, un_fleet=plan.un_fleet[:0], un_day=plan.un_day[:0], un_add=plan.un_add[:0]
+        )
     assert constant_force(plan)
     _both_paths(plan)
 

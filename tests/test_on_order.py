@@ -15,7 +15,9 @@ from typer.testing import CliRunner
 
 import tether
 from tests.helpers import single_pool
+from tether import _plan as tether_plan
 from tether._cli.main import app
+from tether._model import Option
 from tether._plan import compile_scenario
 from tether._plan_orders import holding_problems
 
@@ -248,3 +250,31 @@ def test_catalogue_show_lists_holdings(tmp_path: Path) -> None:
     res = runner.invoke(app, ["catalogue", "show", "test-orders", "--catalogue", str(extra)])
     assert res.exit_code == 0, res.output
     assert "launchers: 20 held, 10 on order (30)" in res.stdout
+
+
+def test_an_option_replacing_a_fleet_withdraws_units_delivered_to_it() -> None:
+    """Units on order join the options' unit steps: a replacement of 5 units from day 10
+    withdraws the 2 held and the 3 delivered on day 5, not only the 2 held."""
+    option = Option.model_validate(
+        {
+            "name": "swap",
+            "force": "f",
+            "cost": 1,
+            "lead_time_days": 10,
+            "deliveries": [
+                {"fleet": "alt", "system": "pool", "area": "a", "hours_per_day": 1}
+                | {"units": 5, "replaces": "pool"}
+            ],
+        }
+    )
+    doc = single_pool(units=2, fleet={"on_order": [{"units": 3, "day": 5}]})
+    force, scenario = doc.force("f"), doc.scenarios[0]
+    plan = tether_plan.compile_plan(doc, force, scenario, [[]], ["baseline"], options=[option])
+    held = {
+        name: [
+            plan.units[i] + plan.un_add[(plan.un_fleet == i) & (plan.un_day <= t)].sum()
+            for t in (4, 5, 9, 10)
+        ]
+        for i, name in enumerate(plan.fleets)
+    }
+    assert held == {"pool": [2, 5, 5, 0], "alt": [0, 0, 0, 5]}

@@ -303,10 +303,13 @@ def compile_plan(
         unknown = sorted(set(fleets) - {f.name for f in force.fleets} - delivered)
         if unknown:
             raise ArgumentError(f"force '{force.name}' has no fleet named {unknown[0]!r}")
+    orders = order_steps(force.fleets, scenario, horizon)  # units on order (_plan_orders)
     changes = (
-        collect(doc, force, options, realised_lead_times(options, lead_times), horizon, fleets)
+        collect(
+            doc, force, options, realised_lead_times(options, lead_times), horizon, fleets, orders
+        )
         if options
-        else Changes()
+        else Changes(units=orders)
     )
     _missing_levels(doc, changes, levels)
     chosen = [f for f in force.fleets if fleets is None or f.name in fleets]
@@ -430,7 +433,6 @@ def compile_plan(
     st_rows = [(first_row[f, p], day, add) for f, p, day, add in changes.stock]
     fidx = {f.name: i for i, f in enumerate(fleets_)}
     un_rows = [(fidx[f], day, add) for f, day, add in changes.units if f in fidx]
-    un_rows += order_steps(fleets_, scenario, horizon)  # units on order (_plan_orders)
     md_rows = [(mu_index[f, m], day, n) for f, m, day, n in changes.rounds]
 
     cut = np.zeros((len(cutoff_sets), len(suppliers), len(KINDS), T), dtype=np.bool_)

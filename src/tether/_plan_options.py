@@ -119,6 +119,7 @@ def collect(
     lead_times: Sequence[int],
     horizon: int,
     fleets: Collection[str] | None = None,
+    orders: Sequence[tuple[str, int, int]] = (),
 ) -> Changes:
     """The changes ``options`` make to ``force``, option ``i`` from day ``lead_times[i]``.
 
@@ -126,7 +127,8 @@ def collect(
     changes nothing). With ``fleets``, only changes to those fleets are kept (a new fleet
     counts as in the subset when the fleet it replaces is, or when it is named).
     Where two options give the same service an alternative provider, the earlier one
-    holds (on a tie, the one listed first).
+    holds (on a tie, the one listed first). ``orders`` are the fleets' deliveries on order
+    (fleet, day, units), kept among the unit steps, so a withdrawal may take units delivered.
     """
     out = Changes()
     own = {f.name: f for f in force.fleets}
@@ -176,6 +178,7 @@ def collect(
             for pf in opt.patch.fleets:
                 if ok(pf.name) and pf.name in own:
                     _patch(out, own[pf.name], pf, day)
+    out.units += [o for o in orders if ok(o[0])]  # units on order (tether._plan_orders)
     _clamp_units(out, {**{k: v.units for k, v in own.items()}, **dict.fromkeys(new, 0)})
     return out
 

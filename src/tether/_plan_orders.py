@@ -3,9 +3,11 @@
 A fleet's ``units`` are the units it holds; ``on_order`` lists deliveries, each on a day
 of the scenario or on a calendar date counted from the scenario's ``start_date``
 (docs/format.md, "Units held and on order"). :func:`order_steps` turns them into unit
-steps ``(fleet index, day, units)`` that :func:`tether._plan.compile_plan` lays into
+steps ``(fleet, day, units)`` that :func:`tether._plan.compile_plan` lays into
 ``un_fleet``, ``un_day`` and ``un_add``, so capability rises as they arrive under both
-engines; a delivery after the horizon changes nothing. :func:`order_problems` locates a
+engines; a delivery after the horizon changes nothing. They join the unit steps of
+mitigation options (:func:`tether._plan_options.collect`), so an option that replaces a
+fleet may withdraw units delivered to it. :func:`order_problems` locates a
 date before the scenario's start (``tether validate`` and every compile run it);
 :func:`holding_problems` is ``tether catalogue check``'s test that a fleet does not count
 ordered units as held (``units`` + on order must equal ``contracted``).
@@ -40,9 +42,9 @@ def delivery_day(delivery: Delivery, scenario: Scenario) -> int:
 
 def order_steps(
     fleets: Sequence[Fleet], scenario: Scenario, horizon: int
-) -> list[tuple[int, int, int]]:
-    """Unit steps ``(fleet index, day, units added)`` of the fleets' deliveries on order
-    that arrive within ``horizon`` (days ``0..horizon``), in fleet then listed order.
+) -> list[tuple[str, int, int]]:
+    """Unit steps ``(fleet, day, units added)`` of the fleets' deliveries on order that
+    arrive within ``horizon`` (days ``0..horizon``), in fleet then listed order.
 
     >>> from tether._model import Scenario
     >>> fleet = Fleet.model_validate({"name": "f", "system": "s", "area": "a", "units": 2,
@@ -50,14 +52,14 @@ def order_steps(
     ...     {"units": 4, "date": "2026-03-02"}, {"units": 5, "day": 400}]})
     >>> s = Scenario(name="s", force="x", horizon_days=365)
     >>> order_steps([fleet], s, 365)
-    [(0, 10, 3), (0, 60, 4)]
+    [('f', 10, 3), ('f', 60, 4)]
     """
-    steps: list[tuple[int, int, int]] = []
-    for fi, fleet in enumerate(fleets):
+    steps: list[tuple[str, int, int]] = []
+    for fleet in fleets:
         for d in fleet.on_order:
             day = delivery_day(d, scenario)
             if 0 <= day <= horizon:
-                steps.append((fi, day, d.units))
+                steps.append((fleet.name, day, d.units))
     return steps
 
 
