@@ -30,8 +30,9 @@ def reference_stepped(
     rng: np.random.Generator,
     burn: int = 0,
     divert: B8 | None = None,
-) -> NDArray[np.int32]:
-    """Items out ``[R, P, T]``, stepping day by day.
+) -> tuple[NDArray[np.int32], None]:
+    """Items out ``[R, P, T]``, stepping day by day (and no availability: the engine
+    computes it from the items out).
 
     ``scale [P, T]`` is demand per operating unit-share; ``operating(t, out_t)`` gives the
     share of each part's fleet operating on day ``t`` (``[R, P]``) from the items out at
@@ -107,4 +108,4 @@ def reference_stepped(
         else:
             tb = _back_burn(clocks, rep, rows[p], route, t + xi + tau, burn)
         np.add.at(flat_exits, (tb * reps + rep) * P + p, 1)
-    return np.ascontiguousarray(out.transpose(1, 2, 0))
+    return np.ascontiguousarray(out.transpose(1, 2, 0)), None

@@ -180,8 +180,10 @@ def outstanding_stepped(
     rng: np.random.Generator,
     burn: int = 0,
     divert: B8 | None = None,
-) -> NDArray[np.int32]:
-    """Items out ``[R, P, T]`` of part ``rows``, stepping day by day.
+) -> tuple[NDArray[np.int32], F64 | None]:
+    """Items out ``[R, P, T]`` of part ``rows``, stepping day by day, and the share of
+    each fleet operating ``[R, K, T]`` on each day (``None`` without ``operating``).
+
 
     ``scale [P, T]`` is demand per day with every unit operating; ``operating(t, out)``
     gives the share of each fleet operating ``[R, K]`` from the items out at instant ``t``
@@ -210,7 +212,8 @@ def outstanding_stepped(
     limited = np.isfinite(plan.route_capacity[rows])
     rate = _daily_rate(scale, burn, H)
     out = np.zeros((T, reps, P), dtype=np.int32) if operating is not None else None
-    K = 1 if operating is None else int(column.max()) + 1 if len(column) else 1
+    K = int(column.max()) + 1 if len(column) else 1
+    shares = np.ones((T, reps, K)) if operating is not None else None
     for block in _day_blocks(rate, reps):
         rep, p, d, xi, route = _candidates(plan, rows, rate, block, reps, rng)
         keep = rng.random(len(p)) if operating is not None else None
@@ -258,20 +261,23 @@ def outstanding_stepped(
             continue
         assert out is not None
         assert keep is not None
+        assert shares is not None
         look = rep * K + column[p]
         flat_current = current.reshape(-1)
         for i in range(block[0], block[1]):
             t = i - burn
             current -= exits[i]
-            if t >= 0:
-                out[t] = current
             if queues.any:
                 queues.induct(t, flat_exits, P)
             s, e = starts[i - block[0]], starts[i - block[0] + 1]
-            if s == e:
+            if t >= 0:
+                out[t] = current
+                shares[t] = share = operating(t, current)
+            elif s == e:
                 continue
-            share = operating(t, current).reshape(-1)
-            acc = s + np.flatnonzero(keep[s:e] < np.take(share, look[s:e]))
+            else:
+                share = operating(t, current)
+            acc = s + np.flatnonzero(keep[s:e] < np.take(share.reshape(-1), look[s:e]))
             if not len(acc):
                 continue
             np.add.at(flat_current, cell[acc], one)
@@ -286,8 +292,12 @@ def outstanding_stepped(
         delta = arrive
         delta -= exits
         np.cumsum(delta, axis=0, out=delta)
-        return np.ascontiguousarray(delta[burn : burn + T].transpose(1, 2, 0))
+        return np.ascontiguousarray(delta[burn : burn + T].transpose(1, 2, 0)), None
     assert out is not None
+    assert shares is not None
     current -= exits[burn + H]
     out[H] = current
-    return np.ascontiguousarray(out.transpose(1, 2, 0))
+    shares[H] = operating(H, current)
+    return np.ascontiguousarray(out.transpose(1, 2, 0)), np.ascontiguousarray(
+        shares.transpose(1, 2, 0)
+    )

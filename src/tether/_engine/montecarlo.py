@@ -107,57 +107,57 @@ def _parts(
     fixed = np.flatnonzero(~stepped)
     rows = np.flatnonzero(stepped)
     blocks = part_blocks(force, fixed, reps, T)
-    if len(blocks) > 1:  # a large force: whole groups of fixed rows at a time
-        avail = np.ones((reps, nf, T))
+    if not len(rows) and len(blocks) == 1:
+        out = outstanding_fixed(plan, fixed, lam, lam_ss, clocks, reps, rng, divert)
+        held = _held(force, out, plan.spares)
+        lead = force.lead
+        units = force.units if force.units_change else plan.units
+        avail = availability_from_backorders(
+            held, f[lead], units, plan.quantity[lead], nf, cannibalise
+        )
         backorders = np.zeros((reps, nf, T))
+        group_add(backorders, f[lead], held)
+        return avail, backorders
+    avail = np.ones((reps, nf, T))
+    backorders = np.zeros((reps, nf, T))
+    if len(fixed):  # whole groups of fixed rows at a time (one block for most forces)
         for block in blocks:
             out = outstanding_fixed(
                 plan, block, lam[block], lam_ss[block], clocks, reps, rng, divert
             )
             _combine(plan, force, block, out, cannibalise, avail, backorders)
-        if len(rows):
-            out = np.zeros((reps, len(rows), T), dtype=np.int32)
-            basis_rows = plan.available_basis[f[rows]]
-            for sel, burn in ((basis_rows, True), (~basis_rows, False)):
-                if sel.any():
-                    out[:, sel] = _stepped(
-                        plan,
-                        force,
-                        rows[sel],
-                        lam,
-                        lam_ss,
-                        clocks,
-                        divert,
-                        reps,
-                        rng,
-                        cannibalise,
-                        burn,
-                    )
-            _combine(plan, force, rows, out, cannibalise, avail, backorders)
-        return avail, backorders
-    if not len(rows):
-        out = outstanding_fixed(plan, fixed, lam, lam_ss, clocks, reps, rng, divert)
-    else:
-        out = np.zeros((reps, len(f), T), dtype=np.int32)
-    if len(fixed) and len(rows):
-        out[:, fixed] = outstanding_fixed(
-            plan, fixed, lam[fixed], lam_ss[fixed], clocks, reps, rng, divert
-        )
     # fleets on the 'available' basis start from their own steady state (a burn-in);
     # capacity-limited fleets on the 'fleet' basis start from unlimited pipelines
     basis_rows = plan.available_basis[f[rows]]
     for group, burn in ((rows[basis_rows], True), (rows[~basis_rows], False)):
-        if len(group):
-            out[:, group] = _stepped(
-                plan, force, group, lam, lam_ss, clocks, divert, reps, rng, cannibalise, burn
+        days = burn_in_days(plan, group) if burn and len(group) else 0
+        for block in fleet_blocks(plan, group, reps, days + T + 1):
+            out, share = _stepped(
+                plan, force, block, lam, lam_ss, clocks, divert, reps, rng, cannibalise, days
             )
-    held = _held(force, out, plan.spares)
-    lead = force.lead
-    units = force.units if force.units_change else plan.units
-    avail = availability_from_backorders(held, f[lead], units, plan.quantity[lead], nf, cannibalise)
-    backorders = np.zeros((reps, nf, T))
-    group_add(backorders, f[lead], held)
+            _combine(plan, force, block, out, cannibalise, avail, backorders, share)
     return avail, backorders
+
+
+def fleet_blocks(plan: Plan, rows: I64, reps: int, days: int) -> list[I64]:
+    """Stepped ``rows`` cut into blocks of whole fleets, each about :data:`STEP_CELLS`
+    cells for ``reps`` replications over ``days`` (one block when they all fit; a
+    fleet's rows are coupled through its availability, so a fleet is never cut)."""
+    if not len(rows):
+        return []
+    per_block = max(1, STEP_CELLS // max(reps * days, 1))
+    if len(rows) <= per_block:
+        return [rows]
+    fleet = plan.part_fleet[rows]
+    order = rows[np.argsort(fleet, kind="stable")]
+    g = plan.part_fleet[order]
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    cuts = [0]
+    for s in starts[1:]:
+        if s - cuts[-1] >= per_block:
+            cuts.append(int(s))
+    cuts.append(len(order))
+    return [np.sort(order[a:b]) for a, b in itertools.pairwise(cuts)]
 
 
 #: Replication x part-row x day cells of the fixed path at a time: a large force is
@@ -191,17 +191,23 @@ def _combine(
     cannibalise: bool,
     avail: F64,
     backorders: F64,
+    share: F64 | None = None,
 ) -> None:
     """Fold part ``rows`` (whole groups; items out ``out [R, rows, T]``) into fleet
     availability (a product over parts without cannibalisation, the minimum over parts
-    of ``N - ceil(B / Z)`` with it) and backorders."""
+    of ``N - ceil(B / Z)`` with it) and backorders. ``share [R, K, T]``: the availability
+    of the ``K`` fleets of ``rows`` (whole fleets, in order), already computed."""
     gids = np.unique(force.group[rows])
     lead = force.lead[gids]
     held = _held(force, out, plan.spares, rows)
     units = force.units if force.units_change else plan.units
     f = plan.part_fleet[lead]
     nf = len(plan.fleets)
-    a = availability_from_backorders(held, f, units, plan.quantity[lead], nf, cannibalise)
+    if share is not None:
+        a = np.ones((out.shape[0], nf, out.shape[2]))
+        a[:, np.unique(plan.part_fleet[rows])] = share
+    else:
+        a = availability_from_backorders(held, f, units, plan.quantity[lead], nf, cannibalise)
     if cannibalise:
         np.minimum(avail, a, out=avail)
     else:
@@ -246,9 +252,11 @@ def _stepped(
     reps: int,
     rng: np.random.Generator,
     cannibalise: bool,
-    burn: bool,
-) -> NDArray[np.int32]:
-    """Items out ``[R, P, T]`` for part ``rows`` (whole groups) of fleets stepped day by day."""
+    burn: int,
+) -> tuple[NDArray[np.int32], F64 | None]:
+    """Items out ``[R, P, T]`` for part ``rows`` (whole fleets) of fleets stepped day by
+    day, after ``burn`` days of burn-in, and the fleets' availability ``[R, K, T]`` (on the
+    'available' basis, else ``None``)."""
     fleets, local = np.unique(plan.part_fleet[rows], return_inverse=True)
     basis = plan.available_basis[fleets][local]
     gids, glocal = np.unique(force.group[rows], return_inverse=True)
@@ -274,7 +282,6 @@ def _stepped(
         units = units0 if t < 0 else force.units[fleets, t]
         return availability_from_backorders(held, gfleet, units, quantity, len(fleets), cannibalise)
 
-    days = burn_in_days(plan, rows) if burn else 0
     return outstanding_stepped(
         plan,
         rows,
@@ -285,7 +292,7 @@ def _stepped(
         clocks,
         reps,
         rng,
-        burn=days,
+        burn=burn,
         divert=divert,
     )
 
