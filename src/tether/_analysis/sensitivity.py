@@ -1,33 +1,44 @@
-"""Which assumptions move the answer: Morris screening of a force's assumed parameters.
+"""Which assumptions move the answer: global sensitivity of a force's assumed parameters.
 
 Every numeric rate, turnaround or lead time that an ``assumed:`` mark covers (on the
 force, the systems of its fleets, or the suppliers it uses) gets a range, by default
-x0.5..x2 of its value; Morris elementary effects (Morris 1991; ``mu*`` after Campolongo
-et al. 2007) over that range, sampled on a log scale, rank the parameters by how far they
-move the scenario's capability-days lost.
+x0.5..x2 of its value, or the one a ranges file gives
+(:mod:`tether._analysis.sensitivity_ranges`); ranges are sampled on a log scale. Morris
+screening (SALib) of every parameter, then Sobol indices (S1, ST) of those that survive
+screening (:mod:`tether._analysis.sensitivity_salib`), for three results: the scenario's
+capability-days lost, its time to survive (first threshold; a force that never falls
+below it counts as surviving the horizon plus one day), and the days lost when the
+base exposure ranking's top supplier cuts (:func:`tether.exposure`). Points are
+evaluated by patched, stacked plans (:mod:`tether._analysis.sensitivity_plan`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 from pydantic import BaseModel
 
+from tether._analysis.sensitivity_plan import Param, PatchedPlan, capability
+from tether._analysis.sensitivity_ranges import Ranges, load_ranges
+from tether._analysis.sensitivity_salib import analyse, require_salib
 from tether._errors import ArgumentError, Diagnostic, InputError, TetherError
 from tether._model import Document
 
 __all__ = [
+    "RESULTS",
     "RankRow",
     "Sensitivity",
     "SensitivityRow",
     "assumed_parameters",
-    "morris",
+    "load_ranges",
     "ranking_robustness",
     "sensitivity",
 ]
+
+F64 = NDArray[np.float64]
 
 #: Field names that take the default range: rates, turnarounds, lead times, cadences,
 #: uses. Fractions (shares, condemnation, floors) are left out: x2 would leave [0, 1].
@@ -43,52 +54,112 @@ SCALED = (
     "hours_per_day",
 )
 
-#: Morris grid levels.
-LEVELS = 4
+#: The results analysed, in the order of every per-result list.
+RESULTS = ("capability_days_lost", "time_to_survive", "top_supplier_days_lost")
+
+#: Sample points stacked into one engine run.
+CHUNK = 64
 
 
 @dataclass(frozen=True, slots=True)
 class SensitivityRow:
-    """One parameter: its path, value, and Morris ``mu*`` (mean absolute elementary
-    effect, in capability-days lost per unit of the log-range) and ``sigma``."""
+    """One parameter: its path, base value and range (field values), its Morris
+    statistics per result (``mu_star``, ``mu_star_conf``, ``mu``, ``sigma``: change of the
+    result across the parameter's whole log-range), and, when it survived screening, its
+    Sobol indices per result (``s1``, ``s1_conf``, ``st``, ``st_conf``)."""
 
     path: str
     value: float
-    mu_star: float
-    mu: float
-    sigma: float
+    low: float
+    high: float
+    morris: dict[str, dict[str, float]]
+    sobol: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    @property
+    def screened_in(self) -> bool:
+        return bool(self.sobol)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "path": self.path,
             "value": self.value,
-            "mu_star": self.mu_star,
-            "mu": self.mu,
-            "sigma": self.sigma,
+            "range": [self.low, self.high],
+            "screened_in": self.screened_in,
+            "morris": self.morris,
+            "sobol": self.sobol,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RankRow:
+    """One exposure row over the assumption ranges: the probability that it ranks first,
+    its rank (1 = most exposed) at the base values, and the lowest and highest rank it
+    took over the samples."""
+
+    target: str
+    kinds: str
+    base_rank: int
+    p_first: float
+    rank_low: int
+    rank_high: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "target": self.target,
+            "kinds": self.kinds,
+            "base_rank": self.base_rank,
+            "p_first": self.p_first,
+            "rank_interval": [self.rank_low, self.rank_high],
         }
 
 
 @dataclass(frozen=True, slots=True)
 class Sensitivity:
-    """Assumed parameters ranked by ``mu*``, largest first."""
+    """Assumed parameters, most influential first (largest ``mu*`` relative to each
+    result's largest). ``base`` holds each result at the base values; ``top_supplier`` the
+    cutoff behind the third result; ``kept`` the parameters given Sobol indices;
+    ``ranking`` the exposure ranking's robustness (empty unless asked for)."""
 
     force: str
     scenario: str
     factors: tuple[float, float]
-    base: float
-    runs: int
+    base: dict[str, float]
+    top_supplier: str
+    trajectories: int
+    samples: int
+    share: float
+    max_sobol: int
+    morris_runs: int
+    sobol_runs: int
     rows: tuple[SensitivityRow, ...]
+    ranking: tuple[RankRow, ...] = ()
+    ranking_samples: int = 0
+
+    @property
+    def runs(self) -> int:
+        return self.morris_runs + self.sobol_runs
+
+    @property
+    def kept(self) -> tuple[str, ...]:
+        return tuple(r.path for r in self.rows if r.screened_in)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "force": self.force,
             "scenario": self.scenario,
-            "metric": "capability_days_lost",
-            "method": "morris",
+            "results": list(RESULTS),
+            "method": "morris+sobol (SALib)",
             "range_factors": list(self.factors),
-            "base": self.base,
-            "runs": self.runs,
+            "base": dict(self.base),
+            "top_supplier": self.top_supplier,
+            "trajectories": self.trajectories,
+            "sobol_samples": self.samples,
+            "screening": {"share": self.share, "max_sobol": self.max_sobol},
+            "morris_runs": self.morris_runs,
+            "sobol_runs": self.sobol_runs,
             "rows": [r.to_dict() for r in self.rows],
+            "ranking": [r.to_dict() for r in self.ranking],
+            "ranking_samples": self.ranking_samples,
         }
 
 
@@ -170,69 +241,9 @@ def assumed_parameters(document: Document, force: str) -> dict[str, float]:
     return dict(sorted(out.items()))
 
 
-def _model(
-    document: Document, force: str, scenario: Any, params: list[tuple[str, float, type]]
-) -> Any:
-    from tether._api import _membership
-    from tether._engine.analytic import run_analytic
-    from tether._plan import compile_plan
-    from tether._sweep.spec import parse_path, set_path
-
-    steps = [(parse_path(p), v, t) for p, v, t in params]
-
-    def run(factors: np.ndarray) -> float:
-        doc = document
-        for (path, v, t), x in zip(steps, factors, strict=True):
-            val = v * float(x)
-            doc = set_path(doc, path, max(1, round(val)) if t is int else val)
-        plan = compile_plan(doc, doc.force(force), scenario, [[], scenario.cutoffs], ["b", "s"])
-        cap = np.einsum("af,bft->bt", _membership(plan), run_analytic(plan).capability)
-        return float((cap[0] - cap[1]).sum())
-
-    return run
-
-
-def morris(
-    fn: Callable[[np.ndarray], float], k: int, trajectories: int, rng: np.random.Generator
-) -> tuple[list[np.ndarray], int]:
-    """Morris elementary effects of ``fn`` over ``[0, 1]**k``: per input, one effect per
-    trajectory (``(f(x + delta e_i) - f(x)) / delta`` on a grid of :data:`LEVELS`
-    levels), and the number of calls made."""
-    delta = LEVELS / (2 * (LEVELS - 1))
-    grid = np.arange(LEVELS // 2) / (LEVELS - 1)  # starts that leave room for +delta
-    effects: list[list[float]] = [[] for _ in range(k)]
-    runs = 0
-    for _ in range(trajectories):
-        x = rng.choice(grid, size=k)
-        y = fn(x)
-        runs += 1
-        for i in rng.permutation(k):
-            x2 = x.copy()
-            x2[i] += delta
-            y2 = fn(x2)
-            runs += 1
-            effects[i].append((y2 - y) / delta)
-            x, y = x2, y2
-    return [np.asarray(e) for e in effects], runs
-
-
-def sensitivity(
-    document: Document,
-    force: str | None = None,
-    *,
-    scenario: str | None = None,
-    factors: tuple[float, float] = (0.5, 2.0),
-    trajectories: int = 10,
-    seed: int = 0,
-) -> Sensitivity:
-    """Morris screening of ``force``'s assumed parameters on its scenario's
-    capability-days lost (the scenario named, else the file's first for that force).
-    """
-    lo, hi = factors
-    if not 0 < lo < hi:
-        raise ArgumentError(f"the range factors must satisfy 0 < low < high, not {lo}, {hi}")
-    if trajectories < 1:
-        raise ArgumentError(f"trajectories must be at least 1, not {trajectories}")
+def _force_and_scenario(
+    document: Document, force: str | None, scenario: str | None
+) -> tuple[str, Any]:
     try:
         scen = document.scenario(scenario) if scenario or force is None else None
         if force is None:
@@ -246,57 +257,191 @@ def sensitivity(
         if not mine:
             raise TetherError(f"no scenario plays force '{f.name}': name one with --scenario")
         scen = mine[0]
-    params = assumed_parameters(document, f.name)
-    if not params:
-        raise TetherError(f"force '{f.name}' has no assumed rate, turnaround or lead time")
+    return f.name, scen
+
+
+def _params(
+    document: Document, force: str, factors: tuple[float, float], ranges: Ranges | None
+) -> tuple[list[Param], F64]:
+    """The parameters analysed (sorted by path) and their ranges ``[k, 2]`` in
+    log-factor units: ``ranges`` where given, else ``factors`` of the value, kept within
+    what the field accepts."""
+    from tether._analysis.sensitivity_ranges import field_bounds
     from tether._sweep.spec import get_path
 
-    typed = [(p, v, type(get_path(document, p))) for p, v in params.items()]
-    run = _model(document, f.name, scen, typed)
-    k = len(typed)
-    log_lo, log_span = np.log(lo), np.log(hi) - np.log(lo)
+    lo, hi = factors
+    if not 0 < lo < hi:
+        raise ArgumentError(f"the range factors must satisfy 0 < low < high, not {lo}, {hi}")
+    values = assumed_parameters(document, force)
+    spans = {}
+    for p, v in values.items():
+        b_lo, _, b_hi, _ = field_bounds(document, p)
+        a, b = v * lo, v * hi
+        spans[p] = (a if b_lo is None else max(a, b_lo), b if b_hi is None else min(b, b_hi))
+    for p, (a, b) in (ranges or {}).items():
+        values[p] = float(get_path(document, p))
+        spans[p] = (a, b)
+    if not values:
+        raise TetherError(f"force '{force}' has no assumed rate, turnaround or lead time")
+    params, rows = [], []
+    for p in sorted(values):
+        v = values[p]
+        a, b = spans[p]
+        params.append(Param(p, v, isinstance(get_path(document, p), int), b / v))
+        rows.append((np.log(a / v), np.log(b / v)))
+    return params, np.asarray(rows, dtype=np.float64)
 
-    def at(x: np.ndarray) -> float:
-        return float(run(np.exp(log_lo + log_span * x)))
 
-    effects, runs = morris(at, k, trajectories, np.random.default_rng(seed))
-    base = run(np.ones(k))
+def _top_cutoff(document: Document, force: str, horizon: int) -> tuple[Any, str, Any]:
+    """The base exposure ranking's first row as a cutoff, its label, and the ranking."""
+    from tether._analysis.exposure import exposure
+    from tether._model import Cutoff
+
+    ranked = exposure(document, force, horizon=horizon)
+    top = ranked.rows[0]
+    cut = Cutoff.model_validate({"jurisdiction": top.target, "kinds": [top.kinds]})
+    return cut, f"{top.target}: {top.kinds}", ranked
+
+
+def _force_curves(plan: Any, cap: F64) -> F64:
+    """Force capability ``[n, B, T]`` from fleet capability ``[n, B, F, T]``."""
+    from tether._api import _membership
+
+    out: F64 = np.einsum("af,nbft->nbt", _membership(plan), cap)
+    return out
+
+
+def _evaluator(document: Document, force: str, scen: Any, params: list[Param], top_cut: Any) -> Any:
+    """``f(X [n, k] log-factors) -> [n, 3]`` (the :data:`RESULTS`)."""
+    from tether._metrics import summarise
+    from tether._model import Scenario
+
+    run = PatchedPlan(document, force, scen, [[], scen.cutoffs], ["baseline", "scenario"], params)
+    horizon = scen.horizon_days
+    ex_scen = Scenario(name=f"exposure-{force}", force=force, horizon_days=horizon)
+    top = PatchedPlan(document, force, ex_scen, [[], [top_cut]], ["baseline", "top"], params)
+    th = tuple(scen.thresholds) or (0.5,)
+    start = min((c.start_day for c in scen.cutoffs), default=None)
+    never = float(horizon - (start or 0) + 1)
+
+    def evaluate(x: F64) -> F64:
+        factors = np.exp(np.asarray(x, dtype=np.float64))
+        curves = _force_curves(run.base, capability(run, factors, CHUNK))
+        tops = _force_curves(top.base, capability(top, factors, CHUNK))
+        out = np.empty((len(factors), len(RESULTS)))
+        out[:, 0] = (curves[:, 0] - curves[:, 1]).sum(axis=1)
+        for i in range(len(factors)):
+            s = summarise(curves[i, 1], curves[i, 0], thresholds=th[:1], start_day=start)
+            t = s.time_to_survive[th[0]]
+            out[i, 1] = never if t is None else float(t)
+        base0 = tops[:, 0, 0]
+        lost = (tops[:, 0] - tops[:, 1]).sum(axis=1)
+        out[:, 2] = np.where(base0 > 0, lost / np.where(base0 > 0, base0, 1.0), 0.0)
+        return out
+
+    return evaluate
+
+
+def sensitivity(
+    document: Document,
+    force: str | None = None,
+    *,
+    scenario: str | None = None,
+    factors: tuple[float, float] = (0.5, 2.0),
+    ranges: Ranges | None = None,
+    trajectories: int = 10,
+    samples: int = 128,
+    share: float = 0.1,
+    max_sobol: int = 8,
+    ranking: int = 0,
+    seed: int = 0,
+) -> Sensitivity:
+    """Morris screening of ``force``'s assumed parameters (and any in ``ranges``, field
+    values ``(low, high)`` by path), then Sobol indices from ``samples`` base points of
+    those that survive screening (``mu*`` at least ``share`` of the largest for some
+    result; at most ``max_sobol``), on the scenario named (else the file's first for that
+    force). ``ranking`` > 0 adds :func:`ranking_robustness` over that many points.
+    """
+    require_salib()
+    if trajectories < 2:
+        raise ArgumentError(f"trajectories must be at least 2, not {trajectories}")
+    name, scen = _force_and_scenario(document, force, scenario)
+    params, bounds = _params(document, name, factors, ranges)
+    top_cut, top_label, _ = _top_cutoff(document, name, scen.horizon_days)
+    evaluate = _evaluator(document, name, scen, params, top_cut)
+    names = [p.path for p in params]
+    k = len(params)
+    base = evaluate(np.zeros((1, k)))[0]
+    a = analyse(
+        evaluate,
+        names,
+        bounds,
+        np.zeros(k),
+        trajectories=trajectories,
+        samples=samples,
+        share=share,
+        max_sobol=max_sobol,
+        seed=seed,
+    )
+    rel = np.zeros(k)
+    for m in a.morris:
+        top = float(m.mu_star.max())
+        if top > 0:
+            rel = np.maximum(rel, m.mu_star / top)
     rows = []
-    for (p, v, _), e in zip(typed, effects, strict=True):
-        rows.append(
-            SensitivityRow(
-                path=p,
-                value=v,
-                mu_star=float(np.abs(e).mean()),
-                mu=float(e.mean()),
-                sigma=float(e.std(ddof=1)) if len(e) > 1 else 0.0,
-            )
-        )
-    rows.sort(key=lambda r: (-r.mu_star, r.path))
-    return Sensitivity(f.name, scen.name, (lo, hi), base, runs + 1, tuple(rows))
-
-
-@dataclass(frozen=True, slots=True)
-class RankRow:
-    """One exposure row over the assumption ranges: the probability that it ranks first,
-    its rank (1 = most exposed) at the base values, and the lowest and highest rank it
-    took over the samples."""
-
-    target: str
-    kinds: str
-    base_rank: int
-    p_first: float
-    rank_low: int
-    rank_high: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "target": self.target,
-            "kinds": self.kinds,
-            "base_rank": self.base_rank,
-            "p_first": self.p_first,
-            "rank_interval": [self.rank_low, self.rank_high],
+    for i, (p, (lo, hi)) in enumerate(zip(params, np.exp(bounds), strict=True)):
+        morris = {
+            r: {
+                "mu_star": float(m.mu_star[i]),
+                "mu_star_conf": float(m.mu_star_conf[i]),
+                "mu": float(m.mu[i]),
+                "sigma": float(m.sigma[i]),
+            }
+            for r, m in zip(RESULTS, a.morris, strict=True)
         }
+        sobol: dict[str, dict[str, float]] = {}
+        if i in a.kept:
+            j = a.kept.index(i)
+            sobol = {
+                r: {
+                    "s1": float(s.s1[j]),
+                    "s1_conf": float(s.s1_conf[j]),
+                    "st": float(s.st[j]),
+                    "st_conf": float(s.st_conf[j]),
+                }
+                for r, s in zip(RESULTS, a.sobol, strict=True)
+            }
+        rows.append(SensitivityRow(p.path, p.value, p.value * lo, p.value * hi, morris, sobol))
+    order = sorted(range(k), key=lambda i: (-rel[i], rows[i].path))
+    ranks = (
+        ranking_robustness(
+            document,
+            name,
+            samples=ranking,
+            factors=factors,
+            ranges=ranges,
+            seed=seed,
+            horizon=scen.horizon_days,
+        )
+        if ranking > 0
+        else ()
+    )
+    return Sensitivity(
+        force=name,
+        scenario=scen.name,
+        factors=(float(factors[0]), float(factors[1])),
+        base={r: float(v) for r, v in zip(RESULTS, base, strict=True)},
+        top_supplier=top_label,
+        trajectories=trajectories,
+        samples=samples,
+        share=share,
+        max_sobol=max_sobol,
+        morris_runs=a.morris_runs,
+        sobol_runs=a.sobol_runs,
+        rows=tuple(rows[i] for i in order),
+        ranking=ranks,
+        ranking_samples=ranking,
+    )
 
 
 def ranking_robustness(
@@ -305,45 +450,51 @@ def ranking_robustness(
     *,
     samples: int = 32,
     factors: tuple[float, float] = (0.5, 2.0),
+    ranges: Ranges | None = None,
     seed: int = 0,
     horizon: int = 365,
 ) -> tuple[RankRow, ...]:
     """How far the exposure ranking (:func:`tether.exposure`, by jurisdiction) holds when
     every assumed parameter moves over its range: a Latin hypercube of ``samples`` points
-    on the log-range, one batched exposure run each. Rows in base-rank order."""
+    on the log-ranges, evaluated by one stacked plan per chunk. Rows in base-rank order."""
     from scipy.stats import qmc
 
-    from tether._analysis.exposure import exposure
-    from tether._sweep.spec import get_path, parse_path, set_path
+    from tether._analysis.exposure import KIND_SETS
+    from tether._model import Cutoff, Scenario
 
-    lo, hi = factors
-    if not 0 < lo < hi:
-        raise ArgumentError(f"the range factors must satisfy 0 < low < high, not {lo}, {hi}")
     if samples < 1:
         raise ArgumentError(f"samples must be at least 1, not {samples}")
-    params = assumed_parameters(document, force)
-    typed = [(parse_path(p), v, type(get_path(document, p))) for p, v in params.items()]
-    base = exposure(document, force, horizon=horizon)
-    keys = [(r.target, r.kinds) for r in base.rows]
-    ranks: dict[tuple[str, str], list[int]] = {k: [] for k in keys}
-    u = qmc.LatinHypercube(max(1, len(typed)), seed=np.random.default_rng(seed)).random(samples)
-    for row in u:
-        doc = document
-        for (path, v, t), x in zip(typed, row, strict=False):
-            val = v * float(np.exp(np.log(lo) + (np.log(hi) - np.log(lo)) * x))
-            doc = set_path(doc, path, max(1, round(val)) if t is int else val)
-        ranked = exposure(doc, force, horizon=horizon)
-        order = {(r.target, r.kinds): i + 1 for i, r in enumerate(ranked.rows)}
-        for k in keys:
-            ranks[k].append(order.get(k, len(keys)))
+    params, bounds = _params(document, force, factors, ranges)
+    _, _, ranked = _top_cutoff(document, force, horizon)
+    keys = [(r.target, r.kinds) for r in ranked.rows]
+    sets: list[list[Any]] = [[]] + [
+        [Cutoff.model_validate({"jurisdiction": t, "kinds": [kd]})] for t, kd in keys
+    ]
+    scen = Scenario(name=f"exposure-{force}", force=force, horizon_days=horizon)
+    run = PatchedPlan(
+        document, force, scen, sets, ["baseline"] + [f"{t}:{k}" for t, k in keys], params
+    )
+    u = qmc.LatinHypercube(len(params), seed=np.random.default_rng(seed)).random(samples)
+    x = np.exp(bounds[:, 0] + (bounds[:, 1] - bounds[:, 0]) * u)
+    curves = _force_curves(run.base, capability(run, x, max(1, CHUNK // len(sets))))
+    base0 = curves[:, 0, 0]
+    lost = (curves[:, :1] - curves[:, 1:]).sum(axis=2)  # [n, rows]
+    days = np.where(base0[:, None] > 0, lost / np.where(base0 > 0, base0, 1.0)[:, None], 0.0)
+    ranks = np.empty((samples, len(keys)), dtype=np.int64)
+    for n in range(samples):
+        order = sorted(
+            range(len(keys)),
+            key=lambda i: (-days[n, i], keys[i][0], KIND_SETS.index(keys[i][1])),
+        )
+        ranks[n, order] = np.arange(1, len(keys) + 1)
     return tuple(
         RankRow(
             target=t,
             kinds=kd,
             base_rank=i + 1,
-            p_first=float(np.mean(np.asarray(ranks[(t, kd)]) == 1)),
-            rank_low=int(min(ranks[(t, kd)])),
-            rank_high=int(max(ranks[(t, kd)])),
+            p_first=float(np.mean(ranks[:, i] == 1)),
+            rank_low=int(ranks[:, i].min()),
+            rank_high=int(ranks[:, i].max()),
         )
         for i, (t, kd) in enumerate(keys)
     )

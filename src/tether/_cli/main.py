@@ -32,6 +32,7 @@ from tether._cli.optimise import register as register_optimise
 from tether._cli.report import register as register_report
 from tether._cli.run import EXAMPLES as RUN_EXAMPLES
 from tether._cli.run import run
+from tether._cli.sensitivity import register as register_sensitivity
 from tether._cli.serve import register as register_serve
 from tether._cli.spares import register as register_spares
 from tether._cli.stockpile import register as register_stockpile
@@ -58,6 +59,7 @@ register_stockpile(app)
 register_compare(app)
 register_report(app)
 register_sweep(app)
+register_sensitivity(app)  # after sweep: replaces its older 'sensitivity'
 register_serve(app)
 
 
