@@ -10,10 +10,15 @@ A cartesian sweep of the shipped example force (``examples/single-fleet.yaml``):
   is one member of one batched plan) against one scenario per plan (chunks of one), the
   latter on the first ``--single`` scenarios.
 
-Prints ``ratio sweep-2-vs-1: VALUE`` (goal: at least 1.8 on a 2-core machine) and
-``ratio sweep-batched-vs-single: VALUE``.
+- the Monte Carlo engine on the first ``--mc`` scenarios (``--replications`` each, in
+  chunks of 16; every scenario one engine run from its own stream), 1 and 2 workers.
 
-Run: python -m benchmarks.sweep [--single 200]
+Prints ``ratio sweep-2-vs-1: VALUE`` (goal: at least 1.8 on a 2-core machine),
+``ratio sweep-batched-vs-single: VALUE`` and ``ratio sweep-mc-2-vs-1: VALUE``, with the
+load average (1 min) before each timed part: figures from a busy machine are not
+comparable.
+
+Run: python -m benchmarks.sweep [--single 200] [--mc 128] [--replications 200]
 """
 
 from __future__ import annotations
@@ -49,6 +54,8 @@ axes:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--single", type=int, default=200, help="Scenarios run one per plan.")
+    ap.add_argument("--mc", type=int, default=128, help="Scenarios run by Monte Carlo.")
+    ap.add_argument("--replications", type=int, default=200, help="Monte Carlo replications.")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.yaml"
@@ -60,23 +67,53 @@ def main() -> None:
         print(f"sweep: {n} scenarios in chunks of {spec.chunk_size}")
         rates = {}
         for workers in (1, 2):
+            load = _load()
             t0 = time.perf_counter()
             run = run_sweep(spec, Path(tmp) / f"w{workers}", workers=workers)
             dt = time.perf_counter() - t0
             rates[workers] = n / dt
             print(
                 f"workers {workers}: {run.chunks} chunks in {dt:.2f} s, "
-                f"{rates[workers]:,.0f} scenarios/s"
+                f"{rates[workers]:,.0f} scenarios/s (load {load})"
             )
         single = replace(spec, points=spec.points[: args.single], chunk_size=1)
+        load = _load()
         t0 = time.perf_counter()
         for i in range(len(single.points)):
             evaluate_chunk(single, [i])
         dt1 = time.perf_counter() - t0
         one = len(single.points) / dt1
-        print(f"one scenario per plan: {len(single.points)} in {dt1:.2f} s, {one:,.0f} scenarios/s")
+        print(
+            f"one scenario per plan: {len(single.points)} in {dt1:.2f} s, "
+            f"{one:,.0f} scenarios/s (load {load})"
+        )
+        mc = replace(
+            spec,
+            points=spec.points[: args.mc],
+            chunk_size=16,
+            engine="montecarlo",
+            replications=args.replications,
+            digest=spec.digest + "-mc",
+        )
+        mc_rates = {}
+        for workers in (1, 2):
+            load = _load()
+            t0 = time.perf_counter()
+            run = run_sweep(mc, Path(tmp) / f"mc{workers}", workers=workers)
+            dt = time.perf_counter() - t0
+            mc_rates[workers] = len(mc.points) / dt
+            print(
+                f"montecarlo, {len(mc.points)} scenarios x {args.replications} replications, "
+                f"workers {workers}: {run.chunks} chunks in {dt:.2f} s, "
+                f"{mc_rates[workers]:,.1f} scenarios/s (load {load})"
+            )
         print(f"ratio sweep-2-vs-1: {rates[2] / rates[1]:.2f}")
         print(f"ratio sweep-batched-vs-single: {rates[1] / one:.1f}")
+        print(f"ratio sweep-mc-2-vs-1: {mc_rates[2] / mc_rates[1]:.2f}")
+
+
+def _load() -> str:
+    return f"{os.getloadavg()[0]:.2f}"
 
 
 if __name__ == "__main__":
