@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 import tether
 from tether._analysis.sensitivity import (
     RESULTS,
+    Sensitivity,
     assumed_parameters,
     ranking_robustness,
     sensitivity,
@@ -275,3 +276,39 @@ def test_cli_sensitivity_json_and_chart(tmp_path: Path) -> None:
     bad = runner.invoke(app, ["sensitivity", "nope", "--file", str(EXAMPLE)])
     assert bad.exit_code == 2
     assert "Traceback" not in bad.output
+
+
+def _small() -> Sensitivity:
+    doc = tether.load(EXAMPLE)
+    return sensitivity(doc, "demo", trajectories=2, samples=4, ranking=3, seed=1)
+
+
+def test_report_section_formats_the_analysis() -> None:
+    from tether._report.html import render_report
+    from tether._report.sensitivity import sensitivity_chart, sensitivity_section
+
+    s = _small()
+    html = render_report(
+        [tether.simulate(tether.load(EXAMPLE))], plotly=False, extra=[sensitivity_section(s)]
+    )
+    assert html.index("Summary per area") < html.index("Sensitivity to assumptions: demo")
+    assert html.count("<th>ST</th>") == 3
+    assert "Robustness of the exposure ranking (3 samples)" in html
+    assert f"<td>{s.ranking[0].target}: {s.ranking[0].kinds}</td>" in html
+    chart = sensitivity_chart(s)
+    assert len(chart["data"]) == 6
+    kept = [r for r in s.rows[:12] if r.screened_in]
+    st = chart["data"][1]["x"][::-1]  # capability-days lost, ST, in row order
+    assert [x for x in st if x is not None] == [
+        round(r.sobol["capability_days_lost"]["st"], 6) for r in kept
+    ]
+
+
+@pytest.mark.slow
+def test_cli_report_with_sensitivity(tmp_path: Path) -> None:
+    out = tmp_path / "r.html"
+    result = runner.invoke(app, ["report", str(EXAMPLE), "--sensitivity", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    page = out.read_text()
+    assert "Sensitivity to assumptions: demo, us-pause-90" in page
+    assert "Robustness of the exposure ranking (32 samples)" in page

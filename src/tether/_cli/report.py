@@ -38,6 +38,9 @@ def report(
         int, typer.Option("--reps", "-n", min=2, max=10_000_000, help="Monte Carlo replications.")
     ] = 1000,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Monte Carlo seed.")] = 0,
+    sensitivity: Annotated[
+        bool, typer.Option("--sensitivity", help="Add the sensitivity to assumptions.")
+    ] = False,
     catalogue: CatalogueOption = None,
     no_builtin: NoBuiltinOption = False,
 ) -> None:
@@ -59,7 +62,12 @@ def report(
         for r in results:
             for message in r.warnings:
                 warn(f"{r.scenario}: {message}")
-        write_report(out, results, doc, source=file.name)
+        extra = []
+        if sensitivity:  # the first scenario's force: tether sensitivity's defaults
+            from tether._report.sensitivity import report_section
+
+            extra.append(report_section(doc, results[0].scenario))
+        write_report(out, results, doc, source=file.name, extra=extra)
         out_console.print(f"wrote {out}", highlight=False)
 
     guard(work)

@@ -235,11 +235,13 @@ def render_report(
     *,
     source: str | None = None,
     plotly: bool = True,
+    extra: Sequence[str] = (),
 ) -> str:
     """The report as one HTML string (plotly's JavaScript inlined; no network needed).
 
     ``plotly=False`` leaves :data:`PLOTLY_MARK` in its place (a stored report is small);
-    :func:`inline_plotly` puts the library back."""
+    :func:`inline_plotly` puts the library back. ``extra`` sections (HTML, e.g.
+    :func:`tether._report.sensitivity.sensitivity_section`) follow the results."""
     import tether
 
     if not results:
@@ -253,6 +255,7 @@ def render_report(
         + "</p>",
     ]
     body += [_section(doc, r, i) for i, r in enumerate(results)]
+    body += list(extra)
     if doc is not None:
         body.append(_sources(doc, results))
     text = (
@@ -276,10 +279,11 @@ def write_report(
     doc: Document | None = None,
     *,
     source: str | None = None,
+    extra: Sequence[str] = (),
 ) -> Path:
     """Write :func:`render_report` to ``path``."""
     out = Path(path)
-    text = render_report(results, doc, source=source)
+    text = render_report(results, doc, source=source, extra=extra)
     try:
         out.write_text(text, encoding="utf-8")
     except OSError as exc:

@@ -18,6 +18,7 @@ __all__ = [
     "LABELS",
     "by_result",
     "ranking_rows",
+    "report_section",
     "sensitivity_chart",
     "sensitivity_page",
     "sensitivity_rows",
@@ -172,3 +173,16 @@ def sensitivity_page(s: Sensitivity) -> str:
         f"<script>{_BOOT}</script></body></html>\n"
     )
     return inline_plotly(text)
+
+
+#: ``tether report --sensitivity``: points of the exposure ranking's robustness.
+REPORT_RANKING = 32
+
+
+def report_section(document: Any, scenario: str, index: int = 0) -> str:
+    """:func:`sensitivity_section` of ``scenario``'s force, with ``tether sensitivity``'s
+    default settings and the ranking's robustness over :data:`REPORT_RANKING` points."""
+    from tether._analysis.sensitivity import sensitivity
+
+    s = sensitivity(document, scenario=scenario, ranking=REPORT_RANKING)
+    return sensitivity_section(s, index)
