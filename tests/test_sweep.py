@@ -21,6 +21,7 @@ from tether._sweep import (
     chunks_of,
     load_sweep,
     main_effects,
+    read_daily,
     read_dataset,
     run_sweep,
     worst_cases,
@@ -227,7 +228,7 @@ def test_killing_a_real_sweep_and_rerunning_it(tmp_path: Path) -> None:
     )
     p = _write(tmp_path, axes, name="k.yaml")
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "tether", "sweep", str(p), "--out", str(out)]
+    cmd = [sys.executable, "-m", "tether", "sweep", str(p), "--out", str(out), "--daily"]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while len(list(out.glob("chunk-*.parquet"))) < 4 and time.monotonic() < deadline:
@@ -235,7 +236,7 @@ def test_killing_a_real_sweep_and_rerunning_it(tmp_path: Path) -> None:
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     k = len(list(out.glob("chunk-*.parquet")))
-    spec = load_sweep(p)
+    spec = load_sweep(p, daily=True)
     assert 4 <= k < len(chunks_of(spec))
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
@@ -243,6 +244,9 @@ def test_killing_a_real_sweep_and_rerunning_it(tmp_path: Path) -> None:
     again = read_dataset(out)
     assert not again.duplicated(["scenario", "area", "metric"]).any()
     pd.testing.assert_frame_equal(again, read_dataset(tmp_path / "clean"))
+    daily = read_daily(out)  # the daily series too: whole, once
+    assert not daily.duplicated(["scenario", "area", "day"]).any()
+    pd.testing.assert_frame_equal(daily, read_daily(tmp_path / "clean"))
 
 
 @pytest.mark.slow
