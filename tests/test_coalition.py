@@ -350,3 +350,26 @@ def test_a_patched_line_resupply_adds_its_upstream_suppliers() -> None:
     assert got[1].tolist() == [0.5] * 3 + [2.0] * 3 + [0.0] * 3 + [2.0] * 4
     res = tether.simulate(doc.model_copy(update={"options": []}), "s")
     assert any("stops no supplier" in w for w in res.warnings)
+
+
+def test_exposure_and_compare_of_a_coalition() -> None:
+    doc = _doc()
+    exp = tether.exposure(doc, "fx+fy", by="jurisdiction", horizon=20)
+    rows = {(r.target, r.kinds): r for r in exp.rows}
+    # A stops the motors and with them every missile of both forces
+    assert ("A", "all") in rows and rows["A", "all"].days_lost > 0
+    with pytest.raises(KeyError, match="appears twice"):
+        doc.force("fx+fx")
+    res = runner.invoke(app, ["exposure", "fx+fx", "--no-builtin", "-f", "/dev/null"])
+    assert res.exit_code == 2 and "Traceback" not in res.output
+
+
+def test_cli_run_json_and_out_of_a_coalition(tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text(_text())
+    res = runner.invoke(app, ["run", str(path), "--no-builtin", "--json"])
+    assert res.exit_code == 0, res.output
+    assert '"fy/reserve"' in res.stdout and '"fx/ad"' in res.stdout
+    res = runner.invoke(app, ["run", str(path), "--no-builtin", "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    assert "fy/spare-bat" in (tmp_path / "o" / "both.fleets.csv").read_text()

@@ -22,7 +22,8 @@ from tether._api import _membership
 from tether._engine.analytic import run_analytic
 from tether._errors import ArgumentError, Diagnostic, InputError, TetherError
 from tether._metrics import fraction_of, summarise
-from tether._model import KINDS, MAX_HORIZON_DAYS, Cutoff, Document, Force, Scenario
+from tether._model import KINDS, MAX_HORIZON_DAYS, Cutoff, Document, Force
+from tether._model.scenario import scenario_for
 from tether._plan import compile_plan, force_suppliers, stopped_suppliers
 
 __all__ = ["Exposure", "ExposureRow", "exposure"]
@@ -208,7 +209,7 @@ def exposure(
             labels.append((target, kinds, hit))
     if not labels:
         raise TetherError(f"nothing in force '{force}' depends on any {by} but its own")
-    scenario = Scenario(name=f"exposure-{force}", force=f.name, horizon_days=horizon)
+    scenario = scenario_for(f"exposure-{force}", f.name, horizon)
     plan = compile_plan(
         document, f, scenario, sets, ["baseline"] + [f"{t}:{k}" for t, k, _ in labels]
     )

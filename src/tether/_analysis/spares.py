@@ -39,6 +39,7 @@ from tether._engine.analytic import part_pipelines
 from tether._engine.poisson import backorders_and_up
 from tether._errors import ArgumentError, Diagnostic, InputError
 from tether._model import Document, Scenario
+from tether._model.scenario import scenario_for
 from tether._plan import Plan, compile_plan, compile_scenario
 
 __all__ = ["MetricFrontier", "SparesCurve", "SparesOptimum", "metric_curve", "spares_curve"]
@@ -313,7 +314,7 @@ def _pipelines(
     steady state at day-0 tempo (one point, ``("steady-state", 0)``)."""
     if not scenarios:
         f = doc.force(force)
-        sc = Scenario(name="steady-state", force=f.name, horizon_days=1)
+        sc = scenario_for("steady-state", f.name, 1)
         plan = compile_plan(doc, f, sc, [[]], ["baseline"])
         return plan, part_pipelines(plan, 0)[:, :1], (("steady-state", 0),)
     columns: list[F64] = []

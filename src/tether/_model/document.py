@@ -71,7 +71,11 @@ class Document(_Strict):
     def force(self, name: str) -> Force:
         """The force called ``name``; ``a+b`` is a scenario's ``forces: [a, b]`` combined."""
         if COALITION_JOIN in name:
-            return combined_force([self.force(n) for n in name.split(COALITION_JOIN)])
+            names = name.split(COALITION_JOIN)
+            twice = [n for i, n in enumerate(names) if n in names[:i]]
+            if twice:
+                raise KeyError(f"force '{twice[0]}' appears twice in '{name}'")
+            return combined_force([self.force(n) for n in names])
         found: Force = self._get("forces", name)
         return found
 

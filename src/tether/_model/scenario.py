@@ -239,3 +239,15 @@ def combined_force(forces: Sequence[Force]) -> Force:
         sources=[s for f in forces for s in f.sources],
         assumed={f"{f.name}/{k}": v for f in forces for k, v in f.assumed.items()},
     )
+
+
+def scenario_for(name: str, force: str, horizon_days: int) -> Scenario:
+    """A scenario without cutoffs named ``name`` (its ``+`` read as ``-``), playing
+    ``force``: a force's name, or several joined by ``+`` (their ``forces:``)."""
+    if COALITION_JOIN in force:
+        return Scenario(
+            name=name.replace(COALITION_JOIN, "-"),
+            forces=force.split(COALITION_JOIN),
+            horizon_days=horizon_days,
+        )
+    return Scenario(name=name, force=force, horizon_days=horizon_days)

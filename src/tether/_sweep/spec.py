@@ -311,7 +311,7 @@ def load_sweep(
 
     ``engine``, ``replications`` and ``daily`` override the file's (the CLI's flags)."""
     from tether._loader import load, load_text
-    from tether._model import Scenario
+    from tether._model.scenario import scenario_for
 
     path = Path(path)
     root = read_yaml(path)
@@ -412,7 +412,7 @@ def load_sweep(
                 [_diag(top.where("scenario"), "sweep.scenario", str(exc.args[0]))]
             ) from None
     else:
-        scenario = Scenario(name=f"sweep-{f.name}", force=f.name, horizon_days=horizon)
+        scenario = scenario_for(f"sweep-{f.name}", f.name, horizon)
     axes: list[Axis] = []
     types: dict[str, type] = {}
     if base_portfolio is not None:
