@@ -88,3 +88,24 @@ def test_run_an_optimisation(page: Any, server: str) -> None:
     xs = page.evaluate("document.getElementById('run-chart').data[0].x")
     assert len(xs) >= 2 and xs == sorted(xs)
     assert "Best within budget" in page.inner_text("#run-detail")
+
+
+def test_sensitivity_tab_shows_the_table_and_the_ranking(page: Any, server: str) -> None:
+    """The Sensitivity tab on the editor's file: the chart, a table per result (with
+    Sobol columns) and the exposure ranking's robustness."""
+    open_page(page, server)
+    page.click("nav button[data-tab='scenario']")
+    page.fill("#editor", SINGLE)
+    page.click("nav button[data-tab='sensitivity']")
+    page.fill("#s-trajectories", "2")
+    page.fill("#s-samples", "4")
+    page.fill("#s-ranking", "3")
+    page.click("#sens-form button[type='submit']")
+    page.wait_for_selector("#sens-tables[data-rows='8']", timeout=60_000)
+    page.wait_for_selector("#sens-chart .main-svg")
+    assert page.locator("#sens-tables table").count() == 4
+    assert "ST" in page.locator("#sens-tables table").first.inner_text()
+    ranking = page.locator("#sens-ranking tr")
+    assert ranking.count() == 13  # the header and the 12 cutoffs of the ranking
+    assert "US: all" in ranking.nth(1).inner_text()
+    assert "(3 samples)" in page.inner_text("#sens-ranking-title")

@@ -26,7 +26,11 @@ from tether._web.store import Store
 __all__ = ["create_app"]
 
 STATIC = Path(__file__).parent / "static"
-_STATIC_FILES = {"app.js": "text/javascript", "app.css": "text/css"}
+_STATIC_FILES = {
+    "app.js": "text/javascript",
+    "app.css": "text/css",
+    "sensitivity.js": "text/javascript",
+}
 _DOWNLOADS = {
     "input.yaml": "application/yaml",
     "result.json": "application/json",
@@ -218,6 +222,7 @@ def create_app(
     from tether._report.html import inline_plotly
     from tether._web.atlas import AtlasRefusedError, atlas_router
     from tether._web.catalogue import catalogue_entries, catalogue_entry, form_yaml
+    from tether._web.sensitivity import sensitivity_router
 
     limits = limits or Limits()
     store = Store(data_dir)
@@ -381,4 +386,5 @@ def create_app(
         return Response(body, media_type=_DOWNLOADS[name], headers=headers)
 
     app.include_router(atlas_router(None if atlas_dir is None else Path(atlas_dir)))
+    app.include_router(sensitivity_router())
     return Guard(app, limits, token)
