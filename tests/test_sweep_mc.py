@@ -343,3 +343,19 @@ def test_a_dask_local_cluster_gives_the_same_montecarlo_dataset(tmp_path: Path) 
             read_dataset(tmp_path / "one"), read_dataset(tmp_path / other)
         )
         pd.testing.assert_frame_equal(read_daily(tmp_path / "one"), read_daily(tmp_path / other))
+
+
+@pytest.mark.parametrize(
+    ("flags", "needle"),
+    [(["--engine", "exact"], "--engine must be one of"), (["--replications", "1"], "at least 2")],
+)
+def test_bad_engine_flags_exit_2_and_write_nothing(
+    tmp_path: Path, flags: list[str], needle: str
+) -> None:
+    p = _sweep(tmp_path, "", "  duration_days: [30]\n")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["sweep", str(p), "--out", str(out), *flags])
+    assert result.exit_code == 2
+    assert needle in result.output
+    assert "Traceback" not in result.output
+    assert not out.exists()

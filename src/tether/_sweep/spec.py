@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from tether._errors import Diagnostic, InputError
+from tether._errors import ArgumentError, Diagnostic, InputError
 from tether._kinds import KINDS
 from tether._model import Document
 from tether._sweep.special import ENGINES, check_portfolio, parse_portfolios, parse_seeds
@@ -313,6 +313,10 @@ def load_sweep(
     from tether._loader import load, load_text
     from tether._model.scenario import scenario_for
 
+    if engine is not None and engine not in ENGINES:
+        raise ArgumentError(f"--engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+    if replications is not None and replications < 2:
+        raise ArgumentError(f"--replications must be at least 2, not {replications}")
     path = Path(path)
     root = read_yaml(path)
     file = str(path)
