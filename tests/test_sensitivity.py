@@ -312,3 +312,21 @@ def test_cli_report_with_sensitivity(tmp_path: Path) -> None:
     page = out.read_text()
     assert "Sensitivity to assumptions: demo, us-pause-90" in page
     assert "Robustness of the exposure ranking (32 samples)" in page
+
+
+def test_a_field_that_is_no_plain_scaling_compiles_each_point() -> None:
+    """A spares count (an integer array of the plan) cannot be patched: every point of
+    the analysis compiles its own plan, with the same results as compiling by hand."""
+    from tether._engine.analytic import run_analytic
+
+    doc = tether.load(EXAMPLE)
+    scen = doc.scenarios[0]
+    params = [*_params(doc), Param("forces[demo].fleets[launchers].spares[engine]", 3, True, 2)]
+    pp = PatchedPlan(doc, "demo", scen, [[], scen.cutoffs], ["b", "s"], params)
+    assert not pp.proportional
+    x = np.ones((2, len(params)))
+    x[1, -1] = 2.0  # six engines
+    got = capability(pp, x, chunk=2)
+    assert np.array_equal(got[0], run_analytic(pp.base).capability)
+    assert np.array_equal(got[1], run_analytic(pp._compiled(x[1])).capability)
+    assert not np.array_equal(got[0], got[1])

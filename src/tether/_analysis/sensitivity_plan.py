@@ -182,12 +182,14 @@ class PatchedPlan:
         self._params = list(params)
         self._steps = [parse_path(p.path) for p in params]
         self.base = compile_plan(document, document.force(force), scenario, sets, labels)
+        self._index: dict[str, tuple[NDArray[np.int64], NDArray[np.int64]]] | None = None
         #: Per parameter: (field, mask) pairs its factor scales; None: not proportional.
         self.footprints: list[list[tuple[str, NDArray[np.bool_]]] | None] = []
         found = self._all_at_once()
         if found is not None:
             self.footprints = found
             return
+        self.footprints, self._index = [], None
         for p, steps in zip(self._params, self._steps, strict=True):
             top = self._value(p, p.top)
             doc = set_path(document, steps, top)
@@ -237,6 +239,7 @@ class PatchedPlan:
                 if mask.any():
                     out[i].append((f.name, mask.reshape(a.shape)))
         self.footprints = list(out)
+        self._index = None
         check = np.exp(rng.uniform(-0.69, 0.69, k))
         want, got = self._compiled(check), self.at(check)
         if not all(
@@ -274,20 +277,35 @@ class PatchedPlan:
         """Whether every parameter's points are patched rather than compiled."""
         return all(fp is not None for fp in self.footprints)
 
+    def _scaled(self) -> dict[str, tuple[NDArray[np.int64], NDArray[np.int64]]]:
+        """Per array: the flat positions some parameter scales, and which parameter."""
+        if self._index is None:
+            parts: dict[str, list[tuple[NDArray[np.int64], int]]] = {}
+            for i, fp in enumerate(self.footprints):
+                for name, mask in fp or ():
+                    parts.setdefault(name, []).append((np.flatnonzero(mask), i))
+            self._index = {
+                name: (
+                    np.concatenate([ix for ix, _ in got]),
+                    np.concatenate([np.full(len(ix), i, dtype=np.int64) for ix, i in got]),
+                )
+                for name, got in parts.items()
+            }
+        return self._index
+
     def at(self, factors: F64) -> Plan:
         """The plan with parameter ``i`` at ``factors[i]`` times its base value."""
         if not self.proportional:
             return self._compiled(factors)
+        eff = np.array(
+            [self._value(p, float(x)) / p.value for p, x in zip(self._params, factors, strict=True)]
+        )
         arrays: dict[str, Any] = {}
-        for p, fp, x in zip(self._params, self.footprints, factors, strict=True):
-            assert fp is not None
-            eff = self._value(p, float(x)) / p.value
-            if eff == 1.0:
-                continue
-            for name, mask in fp:
-                if name not in arrays:
-                    arrays[name] = getattr(self.base, name).copy()
-                arrays[name][mask] *= eff
+        for name, (idx, pid) in self._scaled().items():
+            base = getattr(self.base, name)
+            scale = np.ones(base.size)
+            np.multiply.at(scale, idx, eff[pid])
+            arrays[name] = base * scale.reshape(base.shape)
         return dataclasses.replace(self.base, **arrays) if arrays else self.base
 
     def _compiled(self, factors: F64) -> Plan:
