@@ -137,10 +137,7 @@ BAD = {
         "t.yaml:50:5: scenarios[both]: give 'force' (one force) or 'forces' (a list of "
         "several), not both",
     ),
-    "neither": (
-        "title: no force",
-        "t.yaml:50:5: scenarios[both]: give 'force' (one force) or 'forces' (a list of several)",
-    ),
+    "neither": ("title: no force", "t.yaml:50:5: scenarios[both].force: required field is missing"),
 }
 
 

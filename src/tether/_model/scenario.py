@@ -98,13 +98,16 @@ class TempoPhase(_Strict):
     level: Name
 
 
-def _no_default(schema: dict[str, Any]) -> None:
-    """The schema shows no default for ``force`` (it is required unless ``forces``)."""
-    schema.pop("default", None)
+def _schema(schema: dict[str, Any]) -> None:
+    """``force`` is required unless ``forces`` is given; never both."""
+    schema["required"] = [f for f in schema.get("required", []) if f != "force"]
+    schema["not"] = {"required": ["force", "forces"]}
 
 
 #: Joins the forces of a coalition in the name of their combined force ("a+b").
 COALITION_JOIN = "+"
+#: ``force`` while a scenario of ``forces`` is validated (replaced by their joined names).
+_PENDING = "pending"
 
 
 class Scenario(_Entry):
@@ -115,15 +118,9 @@ class Scenario(_Entry):
     ``scenario.force`` and ``Document.force(scenario.force)`` sees one force.
     """
 
-    model_config = ConfigDict(
-        **_Entry.model_config, json_schema_extra={"not": {"required": ["force", "forces"]}}
-    )
+    model_config = ConfigDict(**_Entry.model_config, json_schema_extra=_schema)
 
-    force: Name = Field(
-        "",
-        description="The force played; give this or 'forces'.",
-        json_schema_extra=_no_default,
-    )
+    force: Name = Field(description="The force played; give this or 'forces'.")
     forces: list[Name] | None = Field(
         None,
         min_length=1,
@@ -159,17 +156,21 @@ class Scenario(_Entry):
                 raise ValueError(f"force '{name}' appears twice in 'forces'")
         return value
 
+    @model_validator(mode="before")
+    @classmethod
+    def _force_or_forces(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("forces") is not None:
+            if "force" in data:
+                raise ValueError(
+                    "give 'force' (one force) or 'forces' (a list of several), not both"
+                )
+            data = {**data, "force": _PENDING}  # the combined force's name, set once valid
+        return data
+
     @model_validator(mode="after")
-    def _one_force(self) -> Scenario:
-        given = "force" in self.model_fields_set
-        if given == (self.forces is not None):
-            raise ValueError(
-                "give 'force' (one force) or 'forces' (a list of several), not both"
-                if given
-                else "give 'force' (one force) or 'forces' (a list of several)"
-            )
+    def _combined_name(self) -> Scenario:
         if self.forces is not None:
-            # the combined force's name; frozen model, so set once here
+            # frozen model: set once, here
             object.__setattr__(self, "force", COALITION_JOIN.join(self.forces))
         return self
 
@@ -245,9 +246,11 @@ def scenario_for(name: str, force: str, horizon_days: int) -> Scenario:
     """A scenario without cutoffs named ``name`` (its ``+`` read as ``-``), playing
     ``force``: a force's name, or several joined by ``+`` (their ``forces:``)."""
     if COALITION_JOIN in force:
-        return Scenario(
-            name=name.replace(COALITION_JOIN, "-"),
-            forces=force.split(COALITION_JOIN),
-            horizon_days=horizon_days,
+        return Scenario.model_validate(
+            {
+                "name": name.replace(COALITION_JOIN, "-"),
+                "forces": force.split(COALITION_JOIN),
+                "horizon_days": horizon_days,
+            }
         )
     return Scenario(name=name, force=force, horizon_days=horizon_days)
