@@ -79,6 +79,16 @@ class SensitivityRow:
     def screened_in(self) -> bool:
         return bool(self.sobol)
 
+    @property
+    def mu_star(self) -> float:
+        """``mu*`` on capability-days lost (the first result)."""
+        return self.morris[RESULTS[0]]["mu_star"]
+
+    @property
+    def sigma(self) -> float:
+        """``sigma`` on capability-days lost (the first result)."""
+        return self.morris[RESULTS[0]]["sigma"]
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "path": self.path,
