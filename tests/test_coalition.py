@@ -370,3 +370,12 @@ def test_cli_run_json_and_out_of_a_coalition(tmp_path: Path) -> None:
     res = runner.invoke(app, ["run", str(path), "--no-builtin", "--out", str(tmp_path / "o")])
     assert res.exit_code == 0, res.output
     assert "fy/spare-bat" in (tmp_path / "o" / "both.fleets.csv").read_text()
+
+
+def test_html_report_of_a_coalition() -> None:
+    from tether._report import render_report
+
+    doc = _doc()
+    text = render_report([tether.simulate(doc, "both")], doc, source="t.yaml")
+    assert "<b>Force</b>: fx+fy" in text and "operator X+Y, 3 fleet(s)" in text
+    assert "fy/reserve" in text and "fx/ad" in text

@@ -141,6 +141,8 @@ def _question(doc: Document | None, result: Result) -> str:
 
 
 def _section(doc: Document | None, result: Result, index: int) -> str:
+    from pandas import isna  # None, NaN and the summary's missing whole numbers (pd.NA)
+
     out = [f"<h2>{escape(result.scenario)}</h2>", _question(doc, result)]
     frame = result.summary_frame()
     cols = [c for c, _ in _SUMMARY_COLUMNS if c in frame.columns]
@@ -153,7 +155,7 @@ def _section(doc: Document | None, result: Result, index: int) -> str:
         row = []
         for c in [*cols, *tts, *lost]:
             v = rec[c]
-            row.append(None if v is None or v != v else (v.item() if hasattr(v, "item") else v))
+            row.append(None if isna(v) else (v.item() if hasattr(v, "item") else v))
         rows.append(row)
     out.append("<h3>Summary per area</h3>")
     out.append(
