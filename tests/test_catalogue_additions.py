@@ -70,8 +70,11 @@ def test_enablers_follow_their_providers(catalogue: tether.Document) -> None:
         "link-16-crypto": "us-nsa",
         "air-refuelling": "us-tankers",
     }
-    # the F-35 variants inherit the F-35A's services through use:
-    assert {sv.name for sv in catalogue.system("f-35b-pacific").services} == set(services)
+    # the F-35 variants inherit the F-35A's services through use: (no tanker service)
+    assert {sv.name for sv in catalogue.system("f-35b-pacific").services} == {
+        "gps-m-code",
+        "link-16-crypto",
+    }
 
 
 def test_galileo_and_european_tankers_soften_a_us_stop_of_services() -> None:
@@ -87,10 +90,10 @@ def test_galileo_and_european_tankers_soften_a_us_stop_of_services() -> None:
     # then GPS and Link 16 stay lost, tanking from Europe's own, until Galileo PRS (day 180)
     assert typhoon[5] == pytest.approx(0.9 * 0.85 * 0.95)
     assert typhoon[200] == pytest.approx(0.85 * 0.95)
-    # the F-35A has European tankers but no Galileo receiver
-    assert services.sel(fleet="f-35a").values[200] == pytest.approx(0.9 * 0.85 * 0.95)
-    # the F-16 carries no tanker service; the Rafale only the tanker one
+    # the F-35A and F-16 carry no tanker service and have no Galileo receiver
+    assert services.sel(fleet="f-35a").values[200] == pytest.approx(0.9 * 0.85)
     assert services.sel(fleet="f-16").values[200] == pytest.approx(0.9 * 0.85)
+    # the Rafale carries only the tanker service
     assert services.sel(fleet="rafale").values[200] == pytest.approx(0.95)
 
 

@@ -192,8 +192,12 @@ def test_catalogue_list_and_show() -> None:
 
 
 def test_catalogue_check(tmp_path: Path) -> None:
-    record = Path(__file__).resolve().parents[1].parent / "shared" / "sources" / "systems.md"
-    args = ["catalogue", "check"] + (["--record", str(record)] if record.exists() else [])
+    from tests.test_catalogue import RECORD, further_sources
+
+    record = tmp_path / "record.md"  # the project's record and docs/catalogue.md's further sources
+    if RECORD.exists():
+        record.write_text(RECORD.read_text(encoding="utf-8") + further_sources(), encoding="utf-8")
+    args = ["catalogue", "check"] + (["--record", str(record)] if RECORD.exists() else [])
     res = runner.invoke(app, args)
     assert res.exit_code == 0, res.output
     extra = tmp_path / "mine.yaml"

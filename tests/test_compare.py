@@ -21,8 +21,8 @@ def test_force_variants_side_by_side() -> None:
     assert c.labels == ("canada", "canada-gripen")
     assert c.forces == ("canada", "canada-gripen")
     assert c.areas == ("air-combat", FORCE)
-    assert [round(s.days_lost) for s in c.summary["air-combat"]] == [452, 41]  # type: ignore[union-attr]
-    assert c.summary["air-combat"][0].time_to_survive == {0.75: 33, 0.5: 52}  # type: ignore[union-attr]
+    assert [round(s.days_lost) for s in c.summary["air-combat"]] == [469, 41]  # type: ignore[union-attr]
+    assert c.summary["air-combat"][0].time_to_survive == {0.75: 4, 0.5: 40}  # type: ignore[union-attr]
     assert c.capability["air-combat"].shape == (2, 541)
     cd = c.capability_days["air-combat"]
     assert c.difference["air-combat"] == [0.0, pytest.approx(cd[1] - cd[0])]  # type: ignore[operator]

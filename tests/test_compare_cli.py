@@ -19,7 +19,7 @@ def test_compare_two_scenarios() -> None:
     res = runner.invoke(app, ["compare", FILE, "f-35-fleet-us-cut", "gripen-fleet-us-cut"])
     assert res.exit_code == 0, res.output
     assert "air-combat (capability in weighted units)" in res.stdout
-    assert "451.6" in res.stdout and "40.7" in res.stdout  # days lost, A and B
+    assert "468.7" in res.stdout and "40.7" in res.stdout  # days lost, A and B
     assert "P(A>)" not in res.stdout
 
 

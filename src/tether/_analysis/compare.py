@@ -229,7 +229,7 @@ def compare(
     >>> c.labels
     ('canada', 'canada-gripen')
     >>> [round(s.days_lost) for s in c.summary["air-combat"]]
-    [452, 41]
+    [469, 41]
     """
     if engine not in ("analytic", "montecarlo"):
         raise ArgumentError(f"unknown engine {engine!r}; available: 'analytic', 'montecarlo'")
