@@ -379,3 +379,25 @@ def test_html_report_of_a_coalition() -> None:
     text = render_report([tether.simulate(doc, "both")], doc, source="t.yaml")
     assert "<b>Force</b>: fx+fy" in text and "operator X+Y, 3 fleet(s)" in text
     assert "fy/reserve" in text and "fx/ad" in text
+
+
+def test_validate_locates_a_members_derived_problem(tmp_path: Path) -> None:
+    text = _text().replace(
+        "munitions: [{name: missile, supplier: b-co, use_per_unit_day: 1.5}]",
+        "munitions: [{name: missile, supplier: b-co, use_per_unit_day: 1.5}]\n"
+        "    parts: [{name: seal, failure_rate: 10, unit_cost: 1, condemnation: 1, "
+        "new_buy: {supplier: b-co, lead_time_days: 10}}]",
+    )
+    text = text.replace("units: 1\n", "units: 1000000\n        hours_per_day: 24\n", 1)
+    text = text.replace(
+        "hours_per_day: 1\n        munitions: {missile: {stock: 2", "munitions: {missile: {stock: 2"
+    )
+    path = tmp_path / "t.yaml"
+    path.write_text(text)
+    res = runner.invoke(app, ["validate", str(path), "--no-builtin"])
+    assert res.exit_code == 2, res.output
+    out = res.output.replace(str(path), "t.yaml").replace("\n", "")
+    assert "forces[fy].fleets[spare-bat].units: part 'seal'" in out
+    assert "t.yaml:0:0" not in out
+    res = runner.invoke(app, ["run", str(path), "--no-builtin"])
+    assert res.exit_code == 2 and "forces[fy].fleets[spare-bat].units" in res.output

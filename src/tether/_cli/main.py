@@ -108,7 +108,8 @@ def validate(
             problems = [
                 p
                 for sc in doc.own_scenarios()
-                for p in derived_problems(doc, doc.force(sc.force), sc)
+                for m in sc.members
+                for p in derived_problems(doc, doc.force(m), sc)
             ]
             if problems:
                 raise InputError(list(dict.fromkeys(problems)))

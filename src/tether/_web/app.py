@@ -134,7 +134,7 @@ def _check_document(text: str, limits: Limits) -> Any:
             )
     if problems:
         raise InputError(problems)
-    derived = [p for sc in own for p in derived_problems(doc, doc.force(sc.force), sc)]
+    derived = [p for sc in own for m in sc.members for p in derived_problems(doc, doc.force(m), sc)]
     if derived:
         raise InputError(list(dict.fromkeys(derived)))
     return doc
