@@ -92,7 +92,7 @@ BAD = [
         21,
         32,
         "forces[f].fleets[fl].munitions.m.stock",
-        "less than or equal to 10000000000000",
+        "less than or equal to 1e+13",
         id="stock-1e308",
     ),
     pytest.param(
@@ -101,7 +101,7 @@ BAD = [
         21,
         58,
         "forces[f].fleets[fl].munitions.m.resupply[0].per_day",
-        "less than or equal to 10000000000000",
+        "less than or equal to 1e+13",
         id="per_day-1e308",
     ),
     pytest.param(
