@@ -319,14 +319,15 @@ def test_europe_uncertain_length_nodes_against_every_length(capsys: Any) -> None
     assert z.max() < 3.5
 
 
-@pytest.mark.parametrize(("units", "spares", "bound"), [(4, 2, 0.13), (20, 14, 0.06)])
-def test_available_basis_gap_under_a_cutoff_for_good(units: int, spares: int, bound: float) -> None:
-    """The documented size of the mean-field error (docs/model.md, tempo basis): under a
-    cutoff for good the analytic availability ends up above the Monte Carlo mean, by at
-    most ``bound``, and by more than half of it (3,000 replications, z > 10 there)."""
+@pytest.mark.parametrize("units", [4, 20])
+def test_available_basis_gap_under_a_cutoff_for_good(units: int) -> None:
+    """Under a cutoff for good the mean-field step was too high once a small fleet was
+    mostly grounded (by up to 0.13 on 4 units, 0.06 on 20, z > 10 with 3,000
+    replications). The carried distribution (docs/engine-analytic.md) is within 3.5 SE
+    of Monte Carlo on every day (measured: 2.7 and 1.8; gaps 0.014 and 0.003)."""
     doc = single_pool(
         units=units,
-        spares=spares,
+        spares=2 if units == 4 else 14,
         demand_per_day=0.2 if units == 4 else 0.5,
         horizon=150,
         cutoffs=[{"jurisdiction": "US", "start_day": 20}],
@@ -336,6 +337,6 @@ def test_available_basis_gap_under_a_cutoff_for_good(units: int, spares: int, bo
     exact = run_analytic(plan).availability[1, 0]
     mc = run_montecarlo(plan, 3000, np.random.default_rng(1))
     gap = exact - mc.mean["availability"][1, 0]
-    assert np.abs(gap).max() < bound
-    assert gap.max() > bound / 2
-    assert (gap / np.maximum(mc.stderr["availability"][1, 0], 1e-12)).max() > 10
+    z = np.where(np.abs(gap) > 1e-12, gap / np.maximum(mc.stderr["availability"][1, 0], 1e-12), 0)
+    assert np.abs(z).max() < 3.5
+    assert np.abs(gap).max() < 0.02

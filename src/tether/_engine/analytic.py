@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 
 from tether._engine.arrays import KIND_INDEX, Plan, route_clock_masks
 from tether._engine.factors import munitions_factor, service_factor, software_factor
+from tether._engine.feedback import parts_available
 from tether._engine.groups import group_add, group_mul
 from tether._engine.lengths import cases
 from tether._engine.pipeline import Clock, ReturnIndex, clock, return_index, returned
@@ -327,7 +328,8 @@ def _parts(plan: Plan, cut: B8, a_ss: F64, memo: Memo | None = None) -> tuple[F6
         bo += bo_v
     avail = np.exp(log_a)
     if len(step_rows):
-        _, bo_s, avail = _parts_stepped(plan, step_rows, clocks, cid, a_ss, log_a)
+        groups = _route_indices(plan, clocks, cid, step_rows)
+        _, bo_s, avail = parts_available(plan, step_rows, groups, log_a)  # the distribution
         bo += bo_s
     return avail, bo
 
