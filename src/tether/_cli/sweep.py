@@ -26,6 +26,7 @@ EXAMPLES = (
     "Examples:\n\n"
     "  tether sweep my-sweep.yaml --workers 2 --out results/\n\n"
     "  tether sweep my-sweep.yaml --scheduler tcp://scheduler:8786 --out results/\n\n"
+    "  tether sweep my-sweep.yaml --engine montecarlo --replications 500 --daily\n\n"
     "  tether sensitivity demo --file examples/single-fleet.yaml --json"
 )
 
