@@ -359,3 +359,17 @@ def test_bad_engine_flags_exit_2_and_write_nothing(
     assert needle in result.output
     assert "Traceback" not in result.output
     assert not out.exists()
+
+
+def test_the_standard_error_matches_the_spread_across_seeds(tmp_path: Path) -> None:
+    """days_lost_se (the scenario's and the reference's sampling error) is, within the
+    error of a 10-seed estimate, the standard deviation of days lost across seeds."""
+    head = "  engine: montecarlo\n  replications: 40\n  seed: 2\n"
+    spec = load_sweep(_sweep(tmp_path, head, "  seeds: {count: 10}\n  duration_days: [90]\n"))
+    frame, _ = evaluate(spec, range(10))
+    sd = _force_rows(frame).std(ddof=1)
+    se = _force_rows(frame, "days_lost_se")
+    assert len(se) == 10 and (se > 0).all()
+    assert 0.5 < sd / se.mean() < 2.0
+    analytic, _ = evaluate(load_sweep(_sweep(tmp_path, "", "  duration_days: [90]\n")), [0])
+    assert "days_lost_se" not in set(analytic.metric)

@@ -38,7 +38,8 @@ LEAD_NODES = 5
 #: The area name of the force-level rows (areas weighted by value, as ``exposure``).
 FORCE_AREA = "(force)"
 #: Summary metrics, one row each per scenario and area; ``tts_<threshold>`` is NaN when
-#: the area never falls below that fraction within the horizon.
+#: the area never falls below that fraction within the horizon. The Monte Carlo engine
+#: adds ``days_lost_se``, the standard error of ``days_lost``.
 METRICS = ("days_lost", "capability_days_lost", "minimum")
 
 
@@ -112,19 +113,22 @@ def evaluate(spec: SweepSpec, ids: Sequence[int]) -> tuple[pd.DataFrame, pd.Data
         groups.setdefault(group_key(spec.points[i]), []).append(i)
     records: list[tuple[int, str, str, float]] = []
     daily: list[tuple[I64, list[str], F64]] = []
-    refs: dict[tuple[str, int], F64] = {}
+    refs: dict[tuple[str, int], tuple[F64, F64]] = {}
     for members in groups.values():
         doc, scenario = _apply(spec, spec.points[members[0]])
         sets = [[]] + [_cutoffs(spec, spec.points[i]) for i in members]
-        areas, area_cap = _capability(spec, doc, scenario, sets, members, refs)
+        areas, area_cap, var = _capability(spec, doc, scenario, sets, members, refs)
         th = tuple(scenario.thresholds)
         for b, i in enumerate(members, start=1):
-            base = refs[(reference_key(spec.points[i]), _seed_of(spec.points[i]))]
+            base, base_var = refs[(reference_key(spec.points[i]), _seed_of(spec.points[i]))]
             start = min((c.start_day for c in sets[b]), default=None)
             curves = [(a, area_cap[b, k], base[k]) for k, a in enumerate(areas)]
             curves.append((FORCE_AREA, area_cap[b].sum(axis=0), base.sum(axis=0)))
-            for area, cap, ref in curves:
+            for k, (area, cap, ref) in enumerate(curves):
                 s = summarise(cap, ref, thresholds=th, start_day=start)
+                if spec.engine == "montecarlo":
+                    se = math.sqrt(var[b, k] + base_var[k]) / ref[0] if ref[0] > 0 else 0.0
+                    records.append((i, area, "days_lost_se", se))
                 records += [
                     (i, area, "days_lost", float(s.days_lost)),
                     (i, area, "capability_days_lost", float(s.capability_days_lost)),
@@ -178,11 +182,13 @@ def _capability(
     scenario: Any,
     sets: list[list[Any]],
     members: list[int],
-    refs: dict[tuple[str, int], F64],
-) -> tuple[tuple[str, ...], F64]:
+    refs: dict[tuple[str, int], tuple[F64, F64]],
+) -> tuple[tuple[str, ...], F64, F64]:
     """Area capability ``[B, A, T]`` of the batch ``sets`` (member 0: no cutoff) under
-    the members' portfolio, the mean over the lead-time nodes of its options; fills
-    ``refs`` with the no-option, no-cutoff reference ``[A, T]`` of each member."""
+    the members' portfolio, the mean over the lead-time nodes of its options, and the
+    sampling variance ``[B, A + 1]`` of its sum over the days (areas, then the force; 0
+    for the analytic engine); fills ``refs`` with the no-option, no-cutoff reference of
+    each member (``[A, T]``, and its variance ``[A + 1]``)."""
     from tether._plan import compile_plan
 
     first = spec.points[members[0]]
@@ -191,25 +197,29 @@ def _capability(
     options = [doc.option(n) for n in names]
     labels = ["baseline"] + [f"s{i}" for i in members]
     out: F64 | None = None
+    out_var: F64 | None = None
     areas: tuple[str, ...] = ()
     for node, (days, w) in enumerate(node_cases(options, scenario.horizon_days)):
         plan = compile_plan(doc, force, scenario, sets, labels, options=options, lead_times=days)
         areas = plan.areas
-        cap = _run(spec, plan, members, node)
+        cap, var = _run(spec, plan, members, node)
         out = w * cap if out is None else out + w * cap
+        out_var = w * w * var if out_var is None else out_var + w * w * var
         if not options and spec.engine == "analytic":
-            refs.setdefault((reference_key(first), 0), cap[0])
+            refs.setdefault((reference_key(first), 0), (cap[0], var[0]))
     assert out is not None
+    assert out_var is not None
     for i in members:
         key = (reference_key(spec.points[i]), _seed_of(spec.points[i]))
         if key not in refs:
             plan = compile_plan(doc, force, scenario, [[]], ["baseline"])
             if spec.engine == "analytic":
-                refs[key] = _run(spec, plan, [], 0)[0]
+                cap, var = _run(spec, plan, [], 0)
+                refs[key] = (cap[0], var[0])
             else:
                 rng = scenario_rng(spec.seed, key[1], (1, stable_int(key[0])))
                 refs[key] = _montecarlo(spec, plan, rng)
-    return areas, out
+    return areas, out, out_var
 
 
 def node_cases(options: Sequence[Any], horizon: int) -> list[tuple[list[int], float]]:
@@ -226,30 +236,42 @@ def node_cases(options: Sequence[Any], horizon: int) -> list[tuple[list[int], fl
     return out
 
 
-def _run(spec: SweepSpec, plan: Any, members: list[int], node: int) -> F64:
+def _run(spec: SweepSpec, plan: Any, members: list[int], node: int) -> tuple[F64, F64]:
     """Area capability ``[1 + len(members), A, T]`` of a plan whose batch is the
-    reference then ``members``: one batched analytic run, or one Monte Carlo run per
-    member from the member's own stream (the reference row is then left at zero)."""
+    reference then ``members``, and its variance (see :func:`_capability`): one batched
+    analytic run, or one Monte Carlo run per member from the member's own stream (the
+    reference row is then left at zero)."""
     from tether._api import _membership
     from tether._engine.analytic import run_analytic
 
+    B, A = len(plan.batch), len(plan.areas)
+    var = np.zeros((B, A + 1))
     if spec.engine == "analytic":
         out = run_analytic(plan)
-        return np.asarray(np.einsum("af,bft->bat", _membership(plan), out.capability))
-    cap = np.zeros((len(plan.batch), len(plan.areas), plan.horizon + 1))
+        cap = np.einsum("af,bft->bat", _membership(plan), out.capability)
+        return np.asarray(cap, dtype=np.float64), var
+    cap = np.zeros((B, A, plan.horizon + 1))
     for b, i in enumerate(members, start=1):
         rng = scenario_rng(spec.seed, _seed_of(spec.points[i]), (0, i, node))
-        cap[b] = _montecarlo(spec, member_plan(plan, b), rng)
-    return cap
+        cap[b], var[b] = _montecarlo(spec, member_plan(plan, b), rng)
+    return cap, var
 
 
-def _montecarlo(spec: SweepSpec, plan: Any, rng: np.random.Generator) -> F64:
-    """Mean area capability ``[A, T]`` of a one-member plan over ``spec.replications``."""
+def _montecarlo(spec: SweepSpec, plan: Any, rng: np.random.Generator) -> tuple[F64, F64]:
+    """Mean area capability ``[A, T]`` of a one-member plan over ``spec.replications``,
+    and the variance of its sum over the days ``[A + 1]`` (areas, then the force),
+    estimated from the replications kept (at most :func:`sample_limit`)."""
     from tether._api import _membership
-    from tether._engine.montecarlo import run_montecarlo
+    from tether._engine.montecarlo import run_montecarlo, sample_limit
 
-    mc = run_montecarlo(plan, spec.replications, rng, keep_samples=[], max_samples=0)
-    return np.asarray(_membership(plan) @ mc.mean["capability"][0])
+    reps = spec.replications
+    kept = min(reps, sample_limit(plan))
+    mc = run_montecarlo(plan, reps, rng, keep_samples=[0], max_samples=kept)
+    member = _membership(plan)
+    totals = np.einsum("af,kft->ka", member, mc.samples[0].astype(np.float64))
+    totals = np.column_stack([totals, totals.sum(axis=1)])
+    var = totals.var(axis=0, ddof=1) / reps if len(totals) > 1 else np.zeros(totals.shape[1])
+    return np.asarray(member @ mc.mean["capability"][0]), np.asarray(var, dtype=np.float64)
 
 
 def member_plan(plan: Any, b: int) -> Any:
