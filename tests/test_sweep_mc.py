@@ -316,12 +316,14 @@ def test_cli_montecarlo_flags_and_json(tmp_path: Path) -> None:
     data = json.loads(result.stdout.strip().splitlines()[-1])
     assert (data["engine"], data["replications"], data["daily"]) == ("montecarlo", 20, True)
     assert data["seed_spread"]["seeds"] == 2
+    assert data["days_lost_se_mean"] > 0
     assert {e["axis"] for e in data["main_effects"]} == {"seeds", "duration_days"}
     assert len(list((out / "daily").glob("chunk-*.parquet"))) == 1
     text = runner.invoke(app, [*args, "--replications", "20", "--daily"])
     assert text.exit_code == 0, text.output
     assert "20 replications" in text.output
     assert "across 2 seeds" in text.output
+    assert "standard error of a scenario's days lost" in text.output
     # another replication count is another sweep: refused, nothing written
     other = runner.invoke(app, [*args, "--replications", "30", "--daily"])
     assert other.exit_code == 2

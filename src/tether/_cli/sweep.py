@@ -119,6 +119,8 @@ def register(app: typer.Typer) -> None:
             effects = main_effects(frame, names)
             worst = worst_cases(frame, names, top)
             noise = seed_spread(frame, names)
+            se_rows = frame[(frame["area"] == "(force)") & (frame["metric"] == "days_lost_se")]
+            se = float(se_rows["value"].mean()) if len(se_rows) else None
             if as_json:
                 write_json(
                     {
@@ -131,6 +133,7 @@ def register(app: typer.Typer) -> None:
                         "replications": spec.replications if spec.engine == "montecarlo" else None,
                         "daily": spec.daily,
                         "seed_spread": None if noise is None else noise.to_dict(),
+                        "days_lost_se_mean": se,
                         "main_effects": [e.to_dict() for e in effects],
                         "worst": worst.to_dict(orient="records"),
                     }
@@ -150,6 +153,11 @@ def register(app: typer.Typer) -> None:
             for e in effects:
                 lv = ", ".join(f"{k}: {v:.3g}" for k, v in e.levels.items())
                 p(escape(f"  {e.axis}: {e.spread:.3g}  ({lv})"), highlight=False, soft_wrap=True)
+            if se is not None:
+                p(
+                    f"Monte Carlo standard error of a scenario's days lost: {se:.3g} (mean)",
+                    highlight=False,
+                )
             if noise is not None:
                 p(
                     f"across {noise.seeds} seeds, one point's days lost moves by "
