@@ -10,20 +10,13 @@ import numpy as np
 import xarray as xr
 from numpy.typing import NDArray
 
-from tether import _plan
 from tether._analysis.industry_resupply import line_notes
 from tether._engine.analytic import run_analytic
-from tether._engine.mc_parts import burn_in_days
 from tether._engine.mc_watch import Watch, spread
-from tether._engine.montecarlo import (
-    BLOCK_CELLS,
-    MonteCarloOutput,
-    chunk_size,
-    run_montecarlo,
-    sample_limit,
-    stepped_fleets,
-)
-from tether._errors import ArgumentError, CapacityError, Diagnostic
+from tether._engine.montecarlo import MonteCarloOutput, run_montecarlo, sample_limit
+from tether._errors import ArgumentError
+from tether._mc_size import check_montecarlo_memory, montecarlo_limit
+from tether._mc_size import montecarlo_bytes as montecarlo_bytes  # re-exported
 from tether._metrics import Summary, drivers, fraction_of, summarise
 from tether._model import Cutoff, Document, Scenario
 from tether._plan import Plan, compile_scenario
@@ -173,118 +166,6 @@ def _bands(
     ).assign_coords(quantile=q, threshold=np.asarray(thresholds, dtype=np.float64))
 
 
-#: Bytes per replication and day of one Monte Carlo chunk, per item of the force: per
-#: (fleet, part) row, software item, munition, service and fleet, and per expected failure
-#: (the per-failure arrays). Measured with tracemalloc on forces of each kind and rounded
-#: up (tests/test_summaries.py checks the estimate against a measured peak).
-_CHUNK_BYTES = {"part": 32, "software": 130, "munition": 64, "service": 56, "fleet": 100}
-_FAILURE_BYTES = 160
-
-
-def _expected_failures(plan: Plan) -> float:
-    """Expected failures per replication over the horizon, plus those out on day 0."""
-    f = plan.part_fleet
-    rate = plan.units[f] * plan.quantity * plan.failure_rate
-    hours = plan.hours[:, :-1].sum(axis=1)[f]
-    tbar = (plan.share * plan.route_time).sum(axis=1)
-    return float((rate * (hours + plan.hours[f, 0] * tbar)).sum())
-
-
-def _montecarlo_costs(
-    plan: Plan, n_quantiles: int
-) -> tuple[float, float, Callable[[int], float], float]:
-    """Bytes of a Monte Carlo run: fixed, per replication kept, one chunk of ``r``
-    replications, and per replication of the band computation (see
-    :func:`montecarlo_bytes`)."""
-    B, nf, T = len(plan.batch), len(plan.fleets), plan.horizon + 1
-    plan_bytes = sum(v.nbytes for v in vars(plan).values() if isinstance(v, np.ndarray))
-    watched = (len(plan.areas) + nf) * (T + 2) * 8 * 4  # histograms and counts (mc_watch)
-    tables = 8 * T * int((plan.share > 0).sum())  # return instants by day (Clocks, cached)
-    fixed = (
-        plan_bytes
-        + tables
-        + (12 * B + 24) * nf * T * 8
-        + 2 * n_quantiles * (len(plan.areas) + nf) * T * 8
-        + watched
-    )
-    c = _CHUNK_BYTES
-    per_day = (
-        c["software"] * len(plan.sw_fleet)
-        + c["munition"] * len(plan.mu_fleet)
-        + c["service"] * len(plan.sv_fleet)
-        + c["fleet"] * nf
-    )
-    if plan.random_cutoffs:  # cut masks and clocks per replication
-        per_day += plan.cut.shape[1] * plan.cut.shape[2] + 24 * (1 + 3 * len(plan.suppliers))
-    stepped = np.flatnonzero(stepped_fleets(plan)[plan.part_fleet])
-    n_fixed = len(plan.part_labels) - len(stepped)
-    failures = _expected_failures(plan)
-    extra = 0.0
-    if len(stepped):  # items out over the burn-in and the horizon, int64 per part row
-        burn = burn_in_days(plan, stepped) if plan.available_basis.any() else 0
-        extra = 2 * 8 * len(stepped) * (burn + T + 1) + c["part"] * T * len(stepped)
-
-    def chunk(r: int) -> float:
-        # the fixed path holds one block of part rows at a time (part_blocks)
-        share = min(1.0, max(1, BLOCK_CELLS // max(r * T, 1)) / max(n_fixed, 1))
-        rows = c["part"] * T * n_fixed * share + _FAILURE_BYTES * failures * share
-        demand = 16.0 * len(plan.part_labels) * T  # demand by row and day, and a temporary
-        return r * (T * per_day + rows + extra) + demand
-
-    return float(fixed), float(nf * T * 4), chunk, float(3 * T * 4)
-
-
-def montecarlo_bytes(plan: Plan, reps: int, n_quantiles: int = len(QUANTILES)) -> int:
-    """Estimated peak memory, in bytes, of a Monte Carlo run of ``plan``: the plan itself,
-    the running sums and outputs, the kept samples ``[K, F, T]`` float32, and the larger
-    of one chunk's temporaries (:func:`~tether._engine.montecarlo.chunk_size`
-    replications, a block of part rows at a time) and the band computation (one area or
-    fleet at a time). Samples and bands hold ``K = min(reps,``
-    :func:`~tether._engine.montecarlo.sample_limit` ``)`` replications."""
-    fixed, kept, chunk, bands = _montecarlo_costs(plan, n_quantiles)
-    k = min(reps, sample_limit(plan))
-    return int(fixed + k * kept + max(chunk(chunk_size(plan, reps)), k * bands))
-
-
-def check_montecarlo_memory(
-    document: Document, scenario: Scenario, plan: Plan, reps: int, n_quantiles: int, limit: int
-) -> None:
-    """Raise :class:`CapacityError` at the scenario's ``horizon_days`` when the run would
-    need more than ``limit`` bytes, saying how many replications would fit."""
-    need = montecarlo_bytes(plan, reps, n_quantiles)
-    if need <= limit:
-        return
-    fixed, kept, chunk, bands = _montecarlo_costs(plan, n_quantiles)
-
-    def cost(r: int) -> float:
-        k = min(r, sample_limit(plan))
-        return fixed + k * kept + max(chunk(chunk_size(plan, r)), k * bands)
-
-    lo, hi = 1, reps  # the most replications that fit (the cost grows with reps)
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        lo, hi = (mid, hi) if cost(mid) <= limit else (lo, mid - 1)
-    fits = lo if lo >= 2 and cost(lo) <= limit else 0
-    where, text = (document.file, 0, 0), "horizon_days"
-    if document._source is not None:
-        mark, text = document._source.where("scenarios", scenario.name, "horizon_days")
-        if mark is not None:
-            where = (mark.file, mark.line, mark.column)
-    fewer = f"fewer --reps (at most {fits:,} fit)" if fits else "a smaller force"
-    raise CapacityError(
-        [
-            Diagnostic(
-                *where,
-                text,
-                f"a Monte Carlo run of {reps:,} replications over {len(plan.fleets):,} fleets "
-                f"and {plan.horizon} days needs about {need / 2**30:.1f} GiB, more than the "
-                f"{limit / 2**30:.1f} GiB allowed: ask for {fewer}, a shorter horizon, or "
-                "raise TETHER_MAX_BYTES",
-            )
-        ]
-    )
-
-
 def _notes(plan: Plan, engine: str) -> list[str]:
     notes = []
     if engine == "montecarlo":
@@ -402,7 +283,7 @@ def simulate(
         data = _dataset(plan, mean)
     else:
         check_montecarlo_memory(
-            document, scenario, plan, int(reps), len(quantiles), _plan.max_bytes_allowed()
+            document, scenario, plan, int(reps), len(quantiles), montecarlo_limit()
         )
         rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         hit = np.flatnonzero(plan.co_batch == 1)[

@@ -214,7 +214,10 @@ def outstanding_stepped(
     out = np.zeros((T, reps, P), dtype=np.int32) if operating is not None else None
     K = int(column.max()) + 1 if len(column) else 1
     shares = np.ones((T, reps, K)) if operating is not None else None
-    for block in _day_blocks(rate, reps):
+
+    def run(block: tuple[int, int]) -> None:
+        """Draw the candidates of stepped days ``block`` and step through them (a
+        function, so that one block's candidate arrays are freed before the next)."""
         rep, p, d, xi, route = _candidates(plan, rows, rate, block, reps, rng)
         keep = rng.random(len(p)) if operating is not None else None
         t_of = d - burn
@@ -249,7 +252,7 @@ def outstanding_stepped(
             np.add.at(arrive.reshape(-1), (d + 1) * reps * P + cell, one)
             np.add.at(flat_exits, exit_at[free], one)
             if not queues.any:
-                continue
+                return
             for i in range(block[0], block[1]):
                 t = i - burn
                 queues.induct(t, flat_exits, P)
@@ -258,7 +261,7 @@ def outstanding_stepped(
                     c = capped[s:e]
                     if c.any():
                         queues.join(rep[s:e][c], p[s:e][c], route[s:e][c])
-            continue
+            return
         assert out is not None
         assert keep is not None
         assert shares is not None
@@ -266,7 +269,7 @@ def outstanding_stepped(
         flat_current = current.reshape(-1)
         for i in range(block[0], block[1]):
             t = i - burn
-            current -= exits[i]
+            np.subtract(current, exits[i], out=current)
             if queues.any:
                 queues.induct(t, flat_exits, P)
             s, e = starts[i - block[0]], starts[i - block[0] + 1]
@@ -286,6 +289,9 @@ def outstanding_stepped(
                 queues.join(rep[acc[c]], p[acc[c]], route[acc[c]])
                 acc = acc[~c]
             np.add.at(flat_exits, exit_at[acc], one)
+
+    for block in _day_blocks(rate, reps):
+        run(block)
     if operating is None:
         assert arrive is not None
         arrive[0] += current  # the pipelines at the start

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from tether._engine import mc_stepped
 from tether._engine.analytic import steady_state
 from tether._engine.arrays import KIND_INDEX, Plan
 from tether._engine.factors import munitions_factor, service_factor, software_factor
@@ -441,8 +442,29 @@ def sample_limit(plan: Plan) -> int:
 
 #: Replication x part cells of one chunk on the day-stepped path (per day of the horizon
 #: and burn-in): each day's step is a few dozen array operations whatever their size, so
-#: large blocks of replications amortise them (about 100 MB of int64 + int32 state).
+#: large blocks of replications amortise them (about 100 MB of int32 state).
 STEP_CELLS = 8_000_000
+
+#: Replication x fleet x day cells of one chunk on the day-stepped path (the fleet-level
+#: arrays: availability, factors, capability, their squares).
+STEP_FLEET_CELLS = 1_000_000
+
+
+def stepped_rate(plan: Plan, rows: I64) -> tuple[float, float]:
+    """Candidate failures of the day-stepped ``rows`` per replication (every unit
+    operating, the most units a fleet ever has): on the busiest day, and over the
+    burn-in and the horizon."""
+    if not len(rows):
+        return 0.0, 0.0
+    f = plan.part_fleet[rows]
+    units = plan.units.astype(np.float64).copy()
+    np.add.at(units, plan.un_fleet, np.maximum(np.asarray(plan.un_add, dtype=np.float64), 0))
+    per_hour = units[f] * plan.quantity[rows] * plan.failure_rate[rows]
+    daily = per_hour[:, None] * plan.hours[f, :-1]
+    burn = burn_in_days(plan, rows) if plan.available_basis[f].any() else 0
+    busiest = float(daily.sum(axis=0).max()) if daily.shape[1] else 0.0
+    total = float(daily.sum() + burn * (per_hour * plan.hours[f, 0]).sum())
+    return busiest, total
 
 
 def chunk_size(plan: Plan, reps: int) -> int:
@@ -450,17 +472,23 @@ def chunk_size(plan: Plan, reps: int) -> int:
     :data:`MIN_CHUNK_REPS` replications (fewer for a force whose fleet x day arrays
     are large: :data:`FLEET_CELLS`), at most ``reps``; with fleets stepped day by day,
     about :data:`STEP_CELLS` cells of their parts over the burn-in and the horizon
-    instead (at least one replication)."""
+    instead, at most :data:`STEP_FLEET_CELLS` fleet cells and the candidate failures
+    of one day at most :data:`~tether._engine.mc_stepped.FAILURE_BLOCK` (at least one
+    replication)."""
     T = plan.horizon + 1
     per_rep = (len(plan.part_labels) + 1) * T
     fewest = max(1, min(MIN_CHUNK_REPS, FLEET_CELLS // max(len(plan.fleets) * T, 1)))
-    cells = CHUNK_CELLS
     stepped = np.flatnonzero(stepped_fleets(plan)[plan.part_fleet])
-    if len(stepped):
-        burn = burn_in_days(plan, stepped) if plan.available_basis.any() else 0
-        per_rep = len(stepped) * (burn + T + 1)
-        cells, fewest = STEP_CELLS, 1
-    return int(max(1, min(reps, max(fewest, cells // per_rep))))
+    if not len(stepped):
+        return int(max(1, min(reps, max(fewest, CHUNK_CELLS // per_rep))))
+    burn = burn_in_days(plan, stepped) if plan.available_basis.any() else 0
+    busiest, _ = stepped_rate(plan, stepped)
+    most = min(
+        STEP_CELLS // (len(stepped) * (burn + T + 1)),
+        STEP_FLEET_CELLS // max(len(plan.fleets) * T, 1),
+        int(mc_stepped.FAILURE_BLOCK // max(busiest, 1e-9)),
+    )
+    return int(max(1, min(reps, most)))
 
 
 def run_montecarlo(
