@@ -35,13 +35,15 @@ function on ``B`` roots of unity, then added into the next law at the band's off
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from numpy.typing import NDArray
 
 from tether._engine.arrays import Plan
 from tether._engine.pipeline import ReturnIndex
 
-__all__ = ["parts_available"]
+__all__ = ["Force", "constant", "parts_available"]
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -191,25 +193,51 @@ def _fleet_log(values: F64, fleet: I64, nf: int) -> F64:
     return out
 
 
+@dataclass(frozen=True)
+class Force:
+    """A force that changes over time, per carried row and day ``[P, T]``: the units of
+    its fleet ``units``, its stock ``spares``, its failures a day at full tempo ``rate``
+    (0 outside the row's window), and ``rate_pre [P]`` before day 0."""
+
+    units: F64
+    spares: F64
+    rate: F64
+    rate_pre: F64
+
+
+def constant(plan: Plan, rows: I64) -> Force:
+    """The plan's unchanging force for ``rows``."""
+    f = plan.part_fleet[rows]
+    T = plan.horizon + 1
+    n = np.repeat(plan.units[f].astype(np.float64)[:, None], T, axis=1)
+    s = np.repeat(plan.spares[rows].astype(np.float64)[:, None], T, axis=1)
+    c = (plan.units[f] * plan.quantity[rows] * plan.failure_rate[rows])[:, None] * plan.hours[f]
+    return Force(n, s, c, c[:, 0].copy())
+
+
 class _Rows:
     """Per-row constants of the carried rows."""
 
-    def __init__(self, plan: Plan, rows: I64) -> None:
-        f = plan.part_fleet[rows]
-        self.f = f
-        self.n = plan.units[f].astype(np.float64)
+    def __init__(self, plan: Plan, rows: I64, force: Force) -> None:
+        self.f = plan.part_fleet[rows]
+        self.n = force.units
         self.n_safe = np.where(self.n > 0, self.n, 1.0)
         self.z = plan.quantity[rows].astype(np.float64)
-        self.spares = plan.spares[rows].astype(np.float64)
-        self.c = (plan.units[f] * plan.quantity[rows] * plan.failure_rate[rows])[
-            :, None
-        ] * plan.hours[f]
-        # no count past this one fails: every position of every unit is empty
-        self.top = np.ceil(self.spares + self.n_safe * self.z).astype(np.int64)
+        self.spares = force.spares
+        self.c = force.rate
+        self.c_pre = force.rate_pre
+        # no count past this one fails on day 0: every position of every unit is empty
+        self.top = np.ceil(self.spares[:, 0] + self.n_safe[:, 0] * self.z).astype(np.int64)
 
-    def up(self, sel: I64, x: F64) -> F64:
-        u = _up_share(x, self.spares[sel], self.n_safe[sel], self.z[sel])
-        out: F64 = np.where((self.n[sel] <= 0)[:, None], 1.0, u)
+    def up(self, sel: I64, x: F64, t: int) -> F64:
+        """Share of units up on day ``t`` given ``x [n, K]`` items out of rows ``sel``."""
+        u = _up_share(x, self.spares[sel, t], self.n_safe[sel, t], self.z[sel])
+        out: F64 = np.where((self.n[sel, t] <= 0)[:, None], 1.0, u)
+        return out
+
+    def key(self, sel: I64, t: int) -> bytes:
+        """What the shares up of rows ``sel`` depend on besides the counts, on day ``t``."""
+        out: bytes = self.n[sel, t].tobytes() + self.spares[sel, t].tobytes()
         return out
 
 
@@ -222,7 +250,7 @@ def _start(
     g = np.ones(P)
     e_up = np.ones(P)
     full = [np.arange(int(rw.top[i]) + 2, dtype=np.float64) for i in range(P)]
-    ups = [rw.up(np.array([i]), full[i][None])[0] for i in range(P)]
+    ups = [rw.up(np.array([i]), full[i][None], 0)[0] for i in range(P)]
 
     def couple(e: F64) -> F64:
         e = np.maximum(e, 1e-300)
@@ -231,7 +259,7 @@ def _start(
         return out
 
     def birth_death(g: F64) -> tuple[F64, list[F64]]:
-        logs = [_birth_death(rw.c[i, 0] * g[i], tbar[i], ups[i]) for i in range(P)]
+        logs = [_birth_death(rw.c_pre[i] * g[i], tbar[i], ups[i]) for i in range(P)]
         e = np.empty(P)
         for i in range(P):
             w = np.exp(logs[i] - logs[i].max())
@@ -258,7 +286,7 @@ def _start(
         where = np.flatnonzero(logs[i] >= logs[i].max() - TAIL)
         a, b = int(where[0]), int(where[-1])
         # past the birth-death law's last count, one day's arrivals can still go on
-        jump = int(np.ceil(SPREAD * np.sqrt(p0[i] * rw.c[i, 0]) + SPREAD))
+        jump = int(np.ceil(SPREAD * np.sqrt(p0[i] * rw.c_pre[i]) + SPREAD))
         lo[i] = max(a - int(SPREAD), 0)
         size[i] = b + jump - lo[i] + 1
     # the daily chain's shares up differ from the birth-death ones by a nearly constant
@@ -268,9 +296,9 @@ def _start(
         pis = []
         for i in range(P):
             x = lo[i] + np.arange(size[i], dtype=np.float64)
-            up = rw.up(np.array([i]), x[None])[0]
+            up = rw.up(np.array([i]), x[None], 0)[0]
             pis.append(
-                _stationary_window(int(lo[i]), int(size[i]), q0[i], p0[i] * rw.c[i, 0] * g[i] * up)
+                _stationary_window(int(lo[i]), int(size[i]), q0[i], p0[i] * rw.c_pre[i] * g[i] * up)
             )
             e_up[i] = (pis[i] * up).sum()
         g_new = couple(e_up)
@@ -329,14 +357,16 @@ def _merge(pi: F64, lo: I64, moved: NDArray[np.bool_], got: tuple[F64, I64]) -> 
     return out, lo
 
 
-def parts_available(plan: Plan, rows: I64, groups: Groups, log_fixed: F64) -> tuple[F64, F64, F64]:
+def parts_available(
+    plan: Plan, rows: I64, groups: Groups, log_fixed: F64, force: Force | None = None
+) -> tuple[F64, F64, F64]:
     """Log share up, backorders and availability ``[F, T]`` for the part rows ``rows`` of
     'available'-basis fleets (every row of those fleets), given the route groups of
-    ``rows`` (``(route, positions, u*)``) and the other rows' log availability
-    ``log_fixed [F, T]``."""
+    ``rows`` (``(route, positions, u*)``), the other rows' log availability
+    ``log_fixed [F, T]`` and, for a force that changes, its units, stock and demand."""
     nf, T = len(plan.fleets), plan.horizon + 1
     P = len(rows)
-    rw = _Rows(plan, rows)
+    rw = _Rows(plan, rows, constant(plan, rows) if force is None else force)
     f, c = rw.f, rw.c
     R = plan.share.shape[1]
     share = plan.share[rows]
@@ -351,7 +381,7 @@ def parts_available(plan: Plan, rows: I64, groups: Groups, log_fixed: F64) -> tu
     q0 = np.where(tbar > 0, p0 / np.where(tbar > 0, tbar, 1.0), 1.0)
     pis, lo_all, e_up = _start(rw, q0, p0, tbar, log_fixed[:, 0], nf)
     a0 = np.exp(_fleet_log(np.log(np.maximum(e_up, 1e-300)), f, nf) + log_fixed[:, 0])
-    lam_pre = c[:, 0] * a0[f]
+    lam_pre = rw.c_pre * a0[f]
     classes = _classes(np.array([len(pi) for pi in pis], dtype=np.int64))
     held = [_pack(pis, lo_all, sel) for sel in classes]
 
@@ -365,10 +395,11 @@ def parts_available(plan: Plan, rows: I64, groups: Groups, log_fixed: F64) -> tu
     for t in range(T):
         ups = []
         for k, (sel, (pi, lo)) in enumerate(zip(classes, held, strict=True)):
-            key = (pi.shape[1], lo.tobytes())
+            key = (pi.shape[1], lo.tobytes() + rw.key(sel, t))
             if key != window[k][0]:  # the shares up and backorders on the window's counts
                 x = (lo[:, None] + np.arange(pi.shape[1])[None, :]).astype(np.float64)
-                window[k] = (key, rw.up(sel, x), np.maximum(x - rw.spares[sel, None], 0.0))
+                short = np.maximum(x - rw.spares[sel, t, None], 0.0)
+                window[k] = (key, rw.up(sel, x, t), short)
             _, up, short = window[k]
             ups.append(up)
             e_up[sel] = (pi * up).sum(axis=1)

@@ -16,10 +16,13 @@ depot of finite capacity; a plan with none of them takes the engine's constant p
   ``N_f(t) Z`` positions; a group with a backlog takes direct sums over its count's
   distribution (Poisson plus the backlogs). A fleet with no units has availability 1
   (and capability 0).
-- Fleets on the 'available' basis: demand on day ``t`` uses availability on day ``t``,
-  which depends on demand before ``t`` only; the whole trajectory is found by repeating
-  the computation from the previous trajectory (exact on days before the ``k``-th pass)
-  until it changes by less than :data:`TOL`.
+- Fleets on the 'available' basis: demand on day ``t`` uses the units up on day ``t``.
+  A fleet whose groups are each one row with no divert and no capacity limit (row
+  windows, stock and unit steps allowed) carries each row's count as a distribution
+  (:mod:`tether._engine.feedback`, the units, stock and demand given per day). Other
+  fleets feed the expected availability back (mean field): the whole trajectory is found
+  by repeating the computation from the previous trajectory (exact on days before the
+  ``k``-th pass) until it changes by less than :data:`TOL`.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from scipy import sparse
 
 from tether._engine.arrays import KIND_INDEX, Plan
 from tether._engine.backlog import Backlog, backlog_route, direct_outputs
+from tether._engine.feedback import Force, Groups, parts_available
 from tether._engine.groups import group_add
 from tether._engine.pipeline import Clock, return_index, returned
 from tether._engine.poisson import availability_log, backorders_and_up
@@ -276,6 +280,20 @@ def parts_varying(
         group_add(bo, fleet_g[chunk], b[None])
         group_add(log_a, fleet_g[chunk], lu[None])
     stepped = np.flatnonzero(basis_g & chosen)
+    carried = _carried_fleets(plan, stepped, group_of, fleet_g, rows_per)
+    if carried.any():
+        rows = rep[stepped[carried]]
+        groups = _route_groups(plan, clocks, cid, rows)
+        force = Force(
+            units[f[rows]],
+            stock[stepped[carried]],
+            (units[f[rows]] * zr[rows, None] * plan.hours[f[rows]]) * _window(plan, rows),
+            lss_base[rows],
+        )
+        log_c, bo_c, _ = parts_available(plan, rows, groups, log_a[0], force)
+        log_a[0] += log_c
+        bo[0] += bo_c
+    stepped = stepped[~carried]
     if len(stepped):
         log_s, bo_s = _available_basis(evaluate, stepped, fleet_g, log_a[0], a_ss, nf, T)
         log_a[0] += log_s
@@ -283,6 +301,35 @@ def parts_varying(
     if only is not None:
         return log_a[0], bo[0]
     return np.exp(log_a[0]), bo[0]
+
+
+def _carried_fleets(plan: Plan, groups: I64, group_of: I64, fleet_g: I64, rows_per: I64) -> B8:
+    """Which of the 'available'-basis ``groups`` are carried as distributions
+    (:mod:`tether._engine.feedback`): those of fleets whose every such group is one row
+    with no divert and no capacity limit. The others keep the mean-field passes."""
+    if not len(groups):
+        return np.zeros(0, dtype=np.bool_)
+    P = len(plan.part_labels)
+    div = plan.divert if len(plan.divert) else np.zeros(P, dtype=np.bool_)
+    row_ok = ~div & np.isinf(plan.route_capacity).all(axis=1)
+    group_ok = np.ones(len(rows_per), dtype=np.bool_)
+    np.logical_and.at(group_ok, group_of, row_ok)
+    group_ok &= rows_per == 1
+    fleet_ok = np.ones(len(plan.fleets), dtype=np.bool_)
+    np.logical_and.at(fleet_ok, fleet_g[groups], group_ok[groups])
+    out: B8 = fleet_ok[fleet_g[groups]]
+    return out
+
+
+def _route_groups(plan: Plan, clocks: list[Clock], cid: I64, rows: I64) -> Groups:
+    """For rows ``rows``: per (route, clock), their positions and their u*(t)."""
+    out: Groups = []
+    for r in range(plan.share.shape[1]):
+        active = plan.share[rows, r] > 0
+        for c in np.unique(cid[rows[active], r]):
+            pos = np.flatnonzero(active & (cid[rows, r] == c))
+            out.append((r, pos, return_index(clocks[c], plan.route_time[rows[pos], r])))
+    return out
 
 
 def _available_basis(
