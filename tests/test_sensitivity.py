@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import tether
@@ -330,3 +332,29 @@ def test_a_field_that_is_no_plain_scaling_compiles_each_point() -> None:
     assert np.array_equal(got[0], run_analytic(pp.base).capability)
     assert np.array_equal(got[1], run_analytic(pp._compiled(x[1])).capability)
     assert not np.array_equal(got[0], got[1])
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.lists(st.floats(0.5, 2.0), min_size=8, max_size=8), st.integers(1, 4))
+def test_patched_plans_equal_compiled_ones_anywhere(factors: list[float], chunk: int) -> None:
+    """Property: at any point of the ranges, stacked with copies of the base or not."""
+    from tether._engine.analytic import run_analytic
+
+    pp = _single_patched()
+    x = np.vstack([np.ones(8), np.asarray(factors)])
+    got = capability(pp, x, chunk)
+    assert np.array_equal(got[1], run_analytic(pp._compiled(x[1])).capability)
+    assert np.array_equal(got[0], run_analytic(pp.base).capability)
+
+
+_PATCHED: list[PatchedPlan] = []
+
+
+def _single_patched() -> PatchedPlan:
+    if not _PATCHED:
+        doc = tether.load(EXAMPLE)
+        scen = doc.scenarios[0]
+        _PATCHED.append(
+            PatchedPlan(doc, "demo", scen, [[], scen.cutoffs], ["b", "s"], _params(doc))
+        )
+    return _PATCHED[0]
