@@ -31,7 +31,7 @@ I64 = NDArray[np.int64]
 B8 = NDArray[np.bool_]
 
 #: Cells (parts x days) processed at once; bounds memory to a few hundred MB.
-CHUNK_CELLS = 2_000_000
+CHUNK_CELLS = 262_144
 
 Progress = Callable[[int, int], None]
 
@@ -176,7 +176,7 @@ def _parts_fixed(
     log_a, bo = np.zeros((nf, T)), np.zeros((nf, T))
     if REUSE and len(rows):
         f = plan.part_fleet[rows]
-        flat = (plan.hours[f] == plan.hours[f, :1]).all(axis=1)
+        flat = (plan.hours == plan.hours[:, :1]).all(axis=1)[f]  # per fleet, not [P, T]
         fr = rows[flat]
         ff = plan.part_fleet[fr]
         lam = plan.units[ff] * a_ss[ff] * _per_part_rate(plan)[fr] * plan.hours[ff, 0]

@@ -293,15 +293,24 @@ def _up_z(m: F64, s: I64, n: F64, z: int, q: F64, pmf: F64) -> F64:
 def _negligible_fix(m: F64, top: F64, M: F64, z: int) -> NDArray[np.bool_]:
     """Where the ``Z > 1`` correction at ``a = s + M`` is below 1e-18 for sure.
 
-    For ``a + 1 >= 2m`` the Poisson terms beyond ``a`` fall at least by ``rho = m / (a + 1)
-    <= 1/2`` each, so ``G_i(a) <= P(X = a) / (1 - rho)^(i + 1) <= 2^(z + 1) P(X = a)``; for
-    ``M >= 2z``, ``C(M, k - i) <= C(M, k)``, so the correction is at most
-    ``z 2^(2z + 1) P(X = a)``, with ``log P(X = a) <= a log(m / a) + a - m - log(2 pi a) / 2``
-    (Stirling)."""
+    With ``rho = m / (a + 1) < 1`` the Poisson terms beyond ``a`` fall at least by ``rho``
+    each, so ``G_i(a) <= P(X = a) / (1 - rho)^(i + 1)``; for ``M >= 2z``,
+    ``C(M, k - i) <= C(M, k)``, so the correction is at most
+    ``z 2^z P(X = a) / (1 - rho)^(z + 1)`` (:func:`negligible_top`)."""
+    out: NDArray[np.bool_] = (2 * z <= M) & negligible_top(m, top, z + 1, z * 2.0**z)
+    return out
+
+
+def negligible_top(m: F64, top: F64, power: int, scale: float) -> NDArray[np.bool_]:
+    """Where ``scale * P(X = top) / (1 - rho)^power`` is below 1e-18 for sure, ``rho =
+    m / (top + 1) < 1`` (``P(X = top + j) <= P(X = top) rho^j``, so the upper moments
+    ``G_i(top) <= P(X = top) / (1 - rho)^(i + 1)``). ``log P(X = top)`` is bounded by
+    Stirling: ``top log(m / top) + top - m - log(2 pi top) / 2``."""
+    rho = m / (top + 1.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         log_p = top * np.log(m / top) + top - m - 0.5 * np.log(2 * np.pi * top)
-    bound = log_p + (2 * z + 1) * np.log(2.0) + np.log(z)
-    out: NDArray[np.bool_] = (top + 1.0 >= 2.0 * m) & (2 * z <= M) & (bound < LOG_NEGLIGIBLE)
+        bound = log_p - power * np.log1p(-rho) + np.log(scale)
+    out: NDArray[np.bool_] = (rho < 1.0) & (top >= 1.0) & (bound < LOG_NEGLIGIBLE)
     return out
 
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from tether._engine import poisson
+from tether._engine.cells import grouped_backorders_and_up
 from tether._engine.pipeline import Clock
 from tether._engine.poisson import availability_log, backorders_and_up
 
@@ -134,6 +136,9 @@ def flat_fleet_sums(
     bo: F64 = np.repeat(b_sum[:, None], T, axis=1)
     lo, hi = changing_days(clocks, cid, share, tau, np.ones(len(lam), dtype=np.bool_), T)
     moving = np.flatnonzero((hi > lo) & np.isfinite(l0))
+    if poisson.FAST and len(moving):  # cells grouped by (Z, spares): see tether._engine.cells
+        key = z[moving].astype(np.int64) * (int(s.max()) + 1) + s[moving]
+        moving = moving[np.argsort(key, kind="stable")]
     width = hi[moving] - lo[moving]
     ends = np.cumsum(width)
     start = 0
@@ -148,10 +153,14 @@ def flat_fleet_sums(
         first = np.flatnonzero(new)
         run = np.cumsum(new) - 1
         r1 = row[first]
-        bc, uc = backorders_and_up(m[first][:, None], s[r1], n[r1], z[r1])
+        if poisson.FAST:
+            bc, uc = grouped_backorders_and_up(m[first], s[r1], n[r1], z[r1])
+        else:
+            b2, u2 = backorders_and_up(m[first][:, None], s[r1], n[r1], z[r1])
+            bc, uc = b2[:, 0], u2[:, 0]
         key = fleet[row] * T + day
-        dl = (availability_log(uc)[:, 0] - l0[r1])[run]
-        db = (bc[:, 0] - b0[r1])[run]
+        dl = (availability_log(uc) - l0[r1])[run]
+        db = (bc - b0[r1])[run]
         log_a += np.bincount(key, weights=dl, minlength=n_fleets * T).reshape(n_fleets, T)
         bo += np.bincount(key, weights=db, minlength=n_fleets * T).reshape(n_fleets, T)
         start = stop
