@@ -150,7 +150,7 @@ def test_patched_stacked_plans_equal_compiled_ones() -> None:
     stacked = capability(pp, x, chunk=5)
     for i in range(5):
         want = run_analytic(pp._compiled(x[i])).capability
-        assert np.array_equal(stacked[i], want)
+        np.testing.assert_allclose(stacked[i], want, rtol=1e-12, atol=1e-12)
     assert len(stack([pp.base, pp.base]).fleets) == 2 * len(pp.base.fleets)
 
 
@@ -329,8 +329,9 @@ def test_a_field_that_is_no_plain_scaling_compiles_each_point() -> None:
     x = np.ones((2, len(params)))
     x[1, -1] = 2.0  # six engines
     got = capability(pp, x, chunk=2)
-    assert np.array_equal(got[0], run_analytic(pp.base).capability)
-    assert np.array_equal(got[1], run_analytic(pp._compiled(x[1])).capability)
+    same = {"rtol": 1e-12, "atol": 1e-12}
+    np.testing.assert_allclose(got[0], run_analytic(pp.base).capability, **same)
+    np.testing.assert_allclose(got[1], run_analytic(pp._compiled(x[1])).capability, **same)
     assert not np.array_equal(got[0], got[1])
 
 
@@ -343,8 +344,9 @@ def test_patched_plans_equal_compiled_ones_anywhere(factors: list[float], chunk:
     pp = _single_patched()
     x = np.vstack([np.ones(8), np.asarray(factors)])
     got = capability(pp, x, chunk)
-    assert np.array_equal(got[1], run_analytic(pp._compiled(x[1])).capability)
-    assert np.array_equal(got[0], run_analytic(pp.base).capability)
+    same = {"rtol": 1e-12, "atol": 1e-12}
+    np.testing.assert_allclose(got[1], run_analytic(pp._compiled(x[1])).capability, **same)
+    np.testing.assert_allclose(got[0], run_analytic(pp.base).capability, **same)
 
 
 _PATCHED: list[PatchedPlan] = []
