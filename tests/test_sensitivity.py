@@ -360,3 +360,15 @@ def _single_patched() -> PatchedPlan:
             PatchedPlan(doc, "demo", scen, [[], scen.cutoffs], ["b", "s"], _params(doc))
         )
     return _PATCHED[0]
+
+
+def test_a_force_no_scenario_plays_takes_its_top_supplier() -> None:
+    """``tether sensitivity canada``: the scenario is the exposure ranking's top row
+    withholding from day 0 for a year; its base figures are that row's."""
+    doc = tether.load_text("scenarios: []")
+    r = sensitivity(doc, "canada", trajectories=2, samples=4)
+    top = tether.exposure(doc, "canada", horizon=365).rows[0]
+    assert r.scenario == f"{top.target}-withholds-{top.kinds}"
+    assert r.base["capability_days_lost"] == pytest.approx(top.capability_days_lost, rel=1e-9)
+    assert r.base["top_supplier_days_lost"] == pytest.approx(top.days_lost, rel=1e-9)
+    assert r.base["time_to_survive"] == top.time_to_survive[0.75]

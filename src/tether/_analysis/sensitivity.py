@@ -60,6 +60,10 @@ RESULTS = ("capability_days_lost", "time_to_survive", "top_supplier_days_lost")
 #: Sample points stacked into one engine run.
 CHUNK = 64
 
+#: Horizon of the scenario analysed when no scenario plays the force (its top
+#: supplier's cutoff from day 0).
+HORIZON = 365
+
 
 @dataclass(frozen=True, slots=True)
 class SensitivityRow:
@@ -254,6 +258,8 @@ def assumed_parameters(document: Document, force: str) -> dict[str, float]:
 def _force_and_scenario(
     document: Document, force: str | None, scenario: str | None
 ) -> tuple[str, Any]:
+    """The force and the scenario named, else the first playing the force (``None``
+    when none does)."""
     try:
         scen = document.scenario(scenario) if scenario or force is None else None
         if force is None:
@@ -264,10 +270,22 @@ def _force_and_scenario(
         raise InputError([Diagnostic(document.file, 0, 0, "force", str(exc.args[0]))]) from None
     if scen is None:
         mine = [s for s in document.scenarios if s.force == f.name]
-        if not mine:
-            raise TetherError(f"no scenario plays force '{f.name}': name one with --scenario")
-        scen = mine[0]
+        scen = mine[0] if mine else None
     return f.name, scen
+
+
+def _top_scenario(force: str, cut: Any) -> Any:
+    """A force no scenario plays: its top supplier's cutoff for :data:`HORIZON` days."""
+    from tether._model import Scenario
+
+    target = cut.jurisdiction
+    kinds = cut.kinds[0]
+    return Scenario(
+        name=f"{target}-withholds-{kinds}",
+        force=force,
+        horizon_days=HORIZON,
+        cutoffs=[cut],
+    )
 
 
 def _params(
@@ -370,14 +388,20 @@ def sensitivity(
     values ``(low, high)`` by path), then Sobol indices from ``samples`` base points of
     those that survive screening (``mu*`` at least ``share`` of the largest for some
     result; at most ``max_sobol``), on the scenario named (else the file's first for that
-    force). ``ranking`` > 0 adds :func:`ranking_robustness` over that many points.
+    force; else, when none plays it, the top supplier of its exposure ranking withholding
+    from day 0 for :data:`HORIZON` days). ``ranking`` > 0 adds
+    :func:`ranking_robustness` over that many points.
     """
     require_salib()
     if trajectories < 2:
         raise ArgumentError(f"trajectories must be at least 2, not {trajectories}")
     name, scen = _force_and_scenario(document, force, scenario)
     params, bounds = _params(document, name, factors, ranges)
-    top_cut, top_label, _ = _top_cutoff(document, name, scen.horizon_days)
+    top_cut, top_label, _ = _top_cutoff(
+        document, name, HORIZON if scen is None else scen.horizon_days
+    )
+    if scen is None:
+        scen = _top_scenario(name, top_cut)
     evaluate = _evaluator(document, name, scen, params, top_cut)
     names = [p.path for p in params]
     k = len(params)
