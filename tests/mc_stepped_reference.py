@@ -30,7 +30,7 @@ def reference_stepped(
     rng: np.random.Generator,
     burn: int = 0,
     divert: B8 | None = None,
-) -> tuple[NDArray[np.int32], None]:
+) -> tuple[NDArray[np.int32], None, None]:
     """Items out ``[R, P, T]``, stepping day by day (and no availability: the engine
     computes it from the items out).
 
@@ -83,7 +83,7 @@ def reference_stepped(
                         tb = _back_burn(clocks, rr, rows[pp], route, t + np.ceil(tau), burn)
                     np.add.at(exits, (tb, rr, pp), take[rr, pp])
         current_t = out[t] if t >= 0 else current.astype(np.int32)
-        share = np.ones((reps, P)) if operating is None else operating(t, current_t)[:, column]
+        share = np.ones((reps, P)) if operating is None else operating(t, current_t)[0][:, column]
         rate = scale[:, max(t, 0)][None, :] * share
         n = rng.poisson(rate)
         current += n
@@ -108,4 +108,4 @@ def reference_stepped(
         else:
             tb = _back_burn(clocks, rep, rows[p], route, t + xi + tau, burn)
         np.add.at(flat_exits, (tb * reps + rep) * P + p, 1)
-    return np.ascontiguousarray(out.transpose(1, 2, 0)), None
+    return np.ascontiguousarray(out.transpose(1, 2, 0)), None, None

@@ -142,10 +142,13 @@ def test_the_sparse_availability_equals_the_general_one() -> None:
     spares = np.array([1, 0, 2, 3, 0])
     out = rng.integers(0, 9, size=(50, 5)).astype(np.int32)
     for cannibalise in (False, True):
-        fast = montecarlo._sparse_operating(units, quantity, fleet, spares, cannibalise)(0, out)
+        operating = montecarlo._sparse_operating(units, quantity, fleet, spares, cannibalise)
+        fast, bo = operating(0, out)
         held = np.maximum(out - spares[None].astype(np.int32), 0)
         slow = montecarlo.availability_from_backorders(held, fleet, units, quantity, 3, cannibalise)
         np.testing.assert_allclose(fast, slow, rtol=1e-12, atol=1e-15)
+        by_fleet = np.stack([held[:, fleet == k].sum(axis=1) for k in range(3)], axis=1)
+        np.testing.assert_array_equal(bo, by_fleet)
 
 
 def test_same_seed_same_draws_and_blocks_of_days(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -34,8 +34,13 @@ I64 = NDArray[np.int64]
 B8 = NDArray[np.bool_]
 
 #: ``operating(t, out)``: from the items out per row ``[R, P]`` (int32) at instant ``t``,
-#: the share operating ``[R, K]`` of each of ``K`` fleets (each row's column given beside).
-Operating = Callable[[int, NDArray[np.int32]], F64]
+#: the share operating ``[R, K]`` of each of ``K`` fleets (each row's column given beside)
+#: and their backorders ``[R, K]``.
+Operating = Callable[[int, NDArray[np.int32]], tuple[F64, F64]]
+
+#: What the stepped path gives: items out ``[R, P, T]`` (without ``operating``), or the
+#: fleets' share operating and backorders ``[R, K, T]`` (with it).
+Stepped = tuple[NDArray[np.int32] | None, F64 | None, F64 | None]
 
 #: Most candidate failures drawn at once (a block of days at a time): about 100 bytes each.
 FAILURE_BLOCK = 1_000_000
@@ -180,9 +185,10 @@ def outstanding_stepped(
     rng: np.random.Generator,
     burn: int = 0,
     divert: B8 | None = None,
-) -> tuple[NDArray[np.int32], F64 | None]:
-    """Items out ``[R, P, T]`` of part ``rows``, stepping day by day, and the share of
-    each fleet operating ``[R, K, T]`` on each day (``None`` without ``operating``).
+) -> Stepped:
+    """Items out ``[R, P, T]`` of part ``rows``, stepping day by day; with ``operating``,
+    instead, each fleet's share operating and backorders ``[R, K, T]`` on each day (what
+    the engine needs of them, without an array per part row and day).
 
 
     ``scale [P, T]`` is demand per day with every unit operating; ``operating(t, out)``
@@ -211,9 +217,9 @@ def outstanding_stepped(
     queues = _Queues(plan, rows, clocks, reps, burn, n_exits)
     limited = np.isfinite(plan.route_capacity[rows])
     rate = _daily_rate(scale, burn, H)
-    out = np.zeros((T, reps, P), dtype=np.int32) if operating is not None else None
     K = int(column.max()) + 1 if len(column) else 1
     shares = np.ones((T, reps, K)) if operating is not None else None
+    held = np.zeros((T, reps, K)) if operating is not None else None
 
     def run(block: tuple[int, int]) -> None:
         """Draw the candidates of stepped days ``block`` and step through them (a
@@ -262,9 +268,9 @@ def outstanding_stepped(
                     if c.any():
                         queues.join(rep[s:e][c], p[s:e][c], route[s:e][c])
             return
-        assert out is not None
         assert keep is not None
         assert shares is not None
+        assert held is not None
         look = rep * K + column[p]
         flat_current = current.reshape(-1)
         for i in range(block[0], block[1]):
@@ -274,12 +280,12 @@ def outstanding_stepped(
                 queues.induct(t, flat_exits, P)
             s, e = starts[i - block[0]], starts[i - block[0] + 1]
             if t >= 0:
-                out[t] = current
-                shares[t] = share = operating(t, current)
+                share, held[t] = operating(t, current)
+                shares[t] = share
             elif s == e:
                 continue
             else:
-                share = operating(t, current)
+                share, _ = operating(t, current)
             acc = s + np.flatnonzero(keep[s:e] < np.take(share.reshape(-1), look[s:e]))
             if not len(acc):
                 continue
@@ -298,12 +304,9 @@ def outstanding_stepped(
         delta = arrive
         delta -= exits
         np.cumsum(delta, axis=0, out=delta)
-        return np.ascontiguousarray(delta[burn : burn + T].transpose(1, 2, 0)), None
-    assert out is not None
+        return np.ascontiguousarray(delta[burn : burn + T].transpose(1, 2, 0)), None, None
     assert shares is not None
+    assert held is not None
     current -= exits[burn + H]
-    out[H] = current
-    shares[H] = operating(H, current)
-    return np.ascontiguousarray(out.transpose(1, 2, 0)), np.ascontiguousarray(
-        shares.transpose(1, 2, 0)
-    )
+    shares[H], held[H] = operating(H, current)
+    return None, shares.transpose(1, 2, 0), held.transpose(1, 2, 0)

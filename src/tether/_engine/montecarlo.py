@@ -31,7 +31,7 @@ from tether._engine.mc_parts import (
     burn_in_days,
     outstanding_fixed,
 )
-from tether._engine.mc_stepped import outstanding_stepped
+from tether._engine.mc_stepped import Stepped, outstanding_stepped
 from tether._engine.mc_watch import Watch, Watched
 
 __all__ = ["MonteCarloOutput", "run_montecarlo", "sample_limit", "stepped_fleets"]
@@ -133,10 +133,17 @@ def _parts(
     for group, burn in ((rows[basis_rows], True), (rows[~basis_rows], False)):
         days = burn_in_days(plan, group) if burn and len(group) else 0
         for block in fleet_blocks(plan, group, reps, days + T + 1):
-            out, share = _stepped(
+            items, share, fleet_held = _stepped(
                 plan, force, block, lam, lam_ss, clocks, divert, reps, rng, cannibalise, days
             )
-            _combine(plan, force, block, out, cannibalise, avail, backorders, share)
+            if items is not None:
+                _combine(plan, force, block, items, cannibalise, avail, backorders)
+            else:  # the fleets' availability and backorders, computed day by day
+                assert share is not None
+                assert fleet_held is not None
+                fleets = np.unique(plan.part_fleet[block])
+                avail[:, fleets] = share
+                backorders[:, fleets] += fleet_held
     return avail, backorders
 
 
@@ -192,23 +199,17 @@ def _combine(
     cannibalise: bool,
     avail: F64,
     backorders: F64,
-    share: F64 | None = None,
 ) -> None:
     """Fold part ``rows`` (whole groups; items out ``out [R, rows, T]``) into fleet
     availability (a product over parts without cannibalisation, the minimum over parts
-    of ``N - ceil(B / Z)`` with it) and backorders. ``share [R, K, T]``: the availability
-    of the ``K`` fleets of ``rows`` (whole fleets, in order), already computed."""
+    of ``N - ceil(B / Z)`` with it) and backorders."""
     gids = np.unique(force.group[rows])
     lead = force.lead[gids]
     held = _held(force, out, plan.spares, rows)
     units = force.units if force.units_change else plan.units
     f = plan.part_fleet[lead]
     nf = len(plan.fleets)
-    if share is not None:
-        a = np.ones((out.shape[0], nf, out.shape[2]))
-        a[:, np.unique(plan.part_fleet[rows])] = share
-    else:
-        a = availability_from_backorders(held, f, units, plan.quantity[lead], nf, cannibalise)
+    a = availability_from_backorders(held, f, units, plan.quantity[lead], nf, cannibalise)
     if cannibalise:
         np.minimum(avail, a, out=avail)
     else:
@@ -254,10 +255,11 @@ def _stepped(
     rng: np.random.Generator,
     cannibalise: bool,
     burn: int,
-) -> tuple[NDArray[np.int32], F64 | None]:
-    """Items out ``[R, P, T]`` for part ``rows`` (whole fleets) of fleets stepped day by
-    day, after ``burn`` days of burn-in, and the fleets' availability ``[R, K, T]`` (on the
-    'available' basis, else ``None``)."""
+) -> Stepped:
+    """Part ``rows`` (whole fleets) of fleets stepped day by day, after ``burn`` days of
+    burn-in: items out ``[R, P, T]`` on the 'fleet' basis; on the 'available' basis, the
+    fleets' availability and backorders ``[R, K, T]`` instead (see
+    :func:`~tether._engine.mc_stepped.outstanding_stepped`)."""
     fleets, local = np.unique(plan.part_fleet[rows], return_inverse=True)
     basis = plan.available_basis[fleets][local]
     gids, glocal = np.unique(force.group[rows], return_inverse=True)
@@ -275,13 +277,16 @@ def _stepped(
         else None
     )
 
-    def general(t: int, out_t: NDArray[np.int32]) -> F64:
+    def general(t: int, out_t: NDArray[np.int32]) -> tuple[F64, F64]:
         total_g = np.zeros((out_t.shape[0], len(gids)), dtype=np.int64)
         group_add(total_g, glocal.astype(np.int64), out_t)
         stock = spares if force.stock is None else force.stock[gids, max(t, 0)]
         held = np.maximum(total_g - stock[None, :], 0)
         units = units0 if t < 0 else force.units[fleets, t]
-        return availability_from_backorders(held, gfleet, units, quantity, len(fleets), cannibalise)
+        bo = np.zeros((out_t.shape[0], len(fleets)))
+        group_add(bo, gfleet, held)
+        a = availability_from_backorders(held, gfleet, units, quantity, len(fleets), cannibalise)
+        return a, bo
 
     return outstanding_stepped(
         plan,
@@ -300,10 +305,10 @@ def _stepped(
 
 def _sparse_operating(
     units: F64, quantity: F64, fleet: I64, spares: I64, cannibalise: bool
-) -> Callable[[int, NDArray[np.int32]], F64]:
+) -> Callable[[int, NDArray[np.int32]], tuple[F64, F64]]:
     """:func:`availability_from_backorders` of items out per row (one group each, constant
-    stock and units) to fleets ``[R, K]``, computed only where a row has backorders (most
-    cells have none on most days)."""
+    stock and units) to fleets ``[R, K]``, and the fleets' backorders, computed only where
+    a row has backorders (most cells have none on most days)."""
     K = len(units)
     z = quantity.astype(np.int64)
     zf = quantity[:] * 1.0
@@ -314,18 +319,20 @@ def _sparse_operating(
     most = int(z.max()) if len(z) else 1
     safe_units = np.where(units > 0, units, 1.0)
 
-    def operating(t: int, out_t: NDArray[np.int32]) -> F64:
+    def operating(t: int, out_t: NDArray[np.int32]) -> tuple[F64, F64]:
         total = np.ones((out_t.shape[0], K))
+        held = np.zeros((out_t.shape[0], K))
         r, c = np.nonzero(out_t > stock)
         if not len(r):
-            return total
+            return total, held
         b = (out_t[r, c] - stock[c]).astype(np.float64)
         col = fleet[c]
+        np.add.at(held, (r, col), b)
         if cannibalise:  # N - max_i ceil(B_i / Z_i) units up
             down = np.zeros((out_t.shape[0], K))
             np.maximum.at(down, (r, col), np.ceil(b / zf[c]))
             up = np.maximum(units[None, :] - down, 0.0) / safe_units[None, :]
-            return np.where(units[None, :] > 0, up, 1.0)
+            return np.where(units[None, :] > 0, up, 1.0), held
         # P(a unit's Z positions all filled) = prod_{j<Z} (NZ - B - j) / (NZ - j)
         m = nz_safe[c]
         left = m - b
@@ -334,7 +341,7 @@ def _sparse_operating(
             h *= np.where(j < z[c], np.maximum(left - j, 0.0) / np.maximum(m - j, 1.0), 1.0)
         h[empty[c]] = 1.0
         np.multiply.at(total, (r, col), h)
-        return total
+        return total, held
 
     return operating
 
