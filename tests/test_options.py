@@ -13,6 +13,7 @@ import tether
 from tether._errors import ArgumentError, CapacityError, InputError
 from tether._plan import Plan, compile_plan, compile_scenario
 from tether._plan_options import lead_time_nodes, option_fleets
+from tether._size import analytic_bytes
 
 EXAMPLE = (Path(__file__).parent.parent / "examples" / "single-fleet.yaml").read_text()
 
@@ -463,7 +464,7 @@ def test_lead_time_nodes(doc: tether.Document) -> None:
 
 def test_memory_check_counts_option_rows(doc: tether.Document) -> None:
     base = _compile(doc, [])
-    need = 8 * (base.horizon + 1) * (2 * 8 * 1 + 5 * len(base.suppliers) * 2 + 12 * 3)
+    need = analytic_bytes(2, 1, len(base.suppliers), len(base.part_labels), base.horizon + 1)
     _compile(doc, [], max_bytes=need)  # fits
     with pytest.raises(CapacityError):
         _compile(doc, ["more-launchers"], [200], max_bytes=need)

@@ -267,7 +267,7 @@ def simulate(
             scenario = document.scenario(scenario)
         except KeyError as exc:
             raise ArgumentError(str(exc.args[0])) from None
-    plan = compile_scenario(document, scenario)
+    plan = compile_scenario(document, scenario, engine=engine)
     stops = _stops_something(plan)
     acting = _acting(scenario, plan, stops)
     start, end = _start_day(acting), _end_day(acting)

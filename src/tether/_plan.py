@@ -22,7 +22,7 @@ from tether._analysis.industry_resupply import (
 )
 from tether._checks import derived_problems, levels_by_day, located
 from tether._engine.arrays import KIND_INDEX, KINDS, ROUTES, Plan
-from tether._errors import ArgumentError, CapacityError, Diagnostic, InputError
+from tether._errors import ArgumentError, Diagnostic, InputError
 from tether._model import (
     Cutoff,
     DepotChange,
@@ -37,6 +37,7 @@ from tether._model import (
 from tether._plan_forces import option_suppliers, plan_problems
 from tether._plan_options import Changes, collect, option_fleets, realised_lead_times
 from tether._plan_orders import order_steps
+from tether._size import check_size
 
 __all__ = [
     "KIND_INDEX",
@@ -158,39 +159,6 @@ def _per_day(value: float | dict[str, float], levels: list[str]) -> F64:
     return np.full(len(levels), float(value))
 
 
-def _check_size(
-    doc: Document,
-    scenario: Scenario,
-    n_batch: int,
-    n_fleets: int,
-    n_suppliers: int,
-    n_parts: int,
-    max_bytes: int,
-) -> None:
-    horizon = scenario.horizon_days
-    t = horizon + 1
-    need = 8 * t * (n_batch * 8 * n_fleets + 5 * n_suppliers * n_batch + 12 * n_parts)
-    if need <= max_bytes:
-        return
-    where = ("", 0, 0)
-    text = "horizon_days"
-    if doc._source is not None:
-        mark, text = doc._source.where("scenarios", scenario.name, "horizon_days")
-        if mark is not None:
-            where = (mark.file, mark.line, mark.column)
-    raise CapacityError(
-        [
-            Diagnostic(
-                *where,
-                text,
-                f"horizon of {horizon} days over a batch of {n_batch} needs about "
-                f"{need / 2**30:.1f} GiB, more than the {max_bytes / 2**30:.1f} GiB allowed "
-                "(shorten the horizon, or raise TETHER_MAX_BYTES)",
-            )
-        ]
-    )
-
-
 _FINITE_CHECKED = (
     "units",
     "weight",
@@ -285,8 +253,10 @@ def compile_plan(
     options: Sequence[Option] = (),
     lead_times: Sequence[int] | None = None,
     fleets: Collection[str] | None = None,
+    engine: str = "analytic",
 ) -> Plan:
-    """Compile ``force`` under ``scenario``'s horizon and tempo for each cutoff set.
+    """Compile ``force`` under ``scenario``'s horizon and tempo for each cutoff set
+    (refused if the ``engine``'s run would not fit in memory: :mod:`tether._size`).
 
     ``options`` are mitigation options bought for the force, option ``i`` taking effect
     on day ``lead_times[i]`` (default: each option's fixed lead time); they fill the
@@ -324,7 +294,8 @@ def compile_plan(
         for f in fleets_
     )
     limit = max_bytes_allowed() if max_bytes is None else max_bytes
-    _check_size(doc, scenario, len(cutoff_sets), len(fleets_), len(suppliers), n_parts, limit)
+    sizes = (len(cutoff_sets), len(suppliers), n_parts)
+    check_size(doc, scenario, engine, fleets_, sizes, bool(options), limit)
     checked = (
         force
         if fleets is None and not changes.new_fleets
@@ -583,7 +554,9 @@ def _line_rows(
     return tuple(names), wide, stops
 
 
-def compile_scenario(doc: Document, scenario: Scenario, *, max_bytes: int | None = None) -> Plan:
+def compile_scenario(
+    doc: Document, scenario: Scenario, *, max_bytes: int | None = None, engine: str = "analytic"
+) -> Plan:
     """Compile a scenario as a batch of two: the baseline (no cutoffs) and the scenario."""
     force = doc.force(scenario.force)
     return compile_plan(
@@ -593,4 +566,5 @@ def compile_scenario(doc: Document, scenario: Scenario, *, max_bytes: int | None
         [[], scenario.cutoffs],
         ["baseline", scenario.name],
         max_bytes=max_bytes,
+        engine=engine,
     )
