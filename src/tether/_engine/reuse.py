@@ -79,16 +79,30 @@ def _window_means(
             every = len(cells) == len(row)
             rc = row if every else row[cells]
             t = day if every else day[cells]
-            y = ck.A[t] - tau[:, r][rc]
-            k = np.floor(np.maximum(y, 0.0)).astype(np.int64)
-            idx = ck.J[k]
-            u = np.where(y < 0, y, idx + (y - ck.A[idx]))
-            part = sh[rc] * (t - u)
+            taus, inv = np.unique(tau[in_group, r], return_inverse=True)
+            if len(taus) * len(ck.A) < len(t):  # a table per distinct turnaround
+                table = _lags(ck, taus[:, None], np.arange(len(ck.A))[None, :])
+                j = np.zeros(len(share), dtype=np.int64)
+                j[in_group] = inv.ravel()
+                lag = table.ravel()[j[rc] * len(ck.A) + t]
+            else:
+                lag = _lags(ck, tau[:, r][rc], t)
+            part = sh[rc] * lag
             if every:
                 d += part
             else:
                 d[cells] += part
     out: F64 = lam[row] * d
+    return out
+
+
+def _lags(ck: Clock, tau: F64, t: I64) -> F64:
+    """``t - u*(t)`` on clock ``ck`` for turnarounds ``tau`` (broadcast with ``t``)."""
+    y: F64 = ck.A[t] - tau
+    k = np.floor(np.maximum(y, 0.0)).astype(np.int64)
+    idx = ck.J[k]
+    u = np.where(y < 0, y, idx + (y - ck.A[idx]))
+    out: F64 = np.asarray(t - u, dtype=np.float64)
     return out
 
 
