@@ -17,7 +17,7 @@ KEYS = ("availability", "backorders", "software", "munitions", "services", "capa
 
 
 @pytest.mark.parametrize("name", ["europe-us-withholds-year", "taiwan-us-munitions-halt"])
-@pytest.mark.parametrize("chunk", [analytic.CHUNK_CELLS, 40_000])
+@pytest.mark.parametrize("chunk", [analytic.FLUSH_CELLS, 40_000])
 def test_batched_members_equal_members_alone(
     name: str, chunk: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -32,7 +32,7 @@ def test_batched_members_equal_members_alone(
         [Cutoff(jurisdiction="US", kinds=["all"], start_day=5)],
     ]
     labels = [f"m{i}" for i in range(len(sets))]
-    monkeypatch.setattr(analytic, "CHUNK_CELLS", chunk)  # small: blocks flush mid-batch
+    monkeypatch.setattr(analytic, "FLUSH_CELLS", chunk)  # small: blocks flush mid-batch
     together = analytic.run_analytic(compile_plan(doc, force, sc, sets, labels))
     for b, cut in enumerate(sets):
         alone = analytic.run_analytic(compile_plan(doc, force, sc, [cut], ["x"]))

@@ -30,8 +30,11 @@ F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 B8 = NDArray[np.bool_]
 
-#: Cells (parts x days) processed at once; bounds memory to a few hundred MB.
+#: Cells (parts x days) processed at once; bounds memory to a few tens of MB.
 CHUNK_CELLS = 262_144
+
+#: Fleet-days (times 8 values) of the factors' block of cases (see ``flush``).
+FLUSH_CELLS = 2_000_000
 
 Progress = Callable[[int, int], None]
 
@@ -260,7 +263,7 @@ def run_analytic(plan: Plan, progress: Progress | None = None) -> EngineOutput:
     stock = np.zeros((B, len(plan.mu_fleet), T))
     per_case = (nf + len(plan.mu_fleet) + len(plan.sw_fleet) + len(plan.sv_fleet) + 1) * T
     units = units_by_day(plan)
-    step = max(1, CHUNK_CELLS // 8 // per_case)
+    step = max(1, FLUSH_CELLS // 8 // per_case)
     block: list[tuple[int, B8, F64, F64, F64]] = []  # (member, cuts, avail, bo, weights)
 
     def flush() -> None:
