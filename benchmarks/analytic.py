@@ -193,8 +193,15 @@ def main() -> None:
         ex = tether.load(path)
         for sc in ex.scenarios:
             p = compile_scenario(ex, sc)
-            for key, val in timed(args.repeat, p, ex, sc.name).items():
+            one = timed(args.repeat, p, ex, sc.name)
+            for key, val in one.items():
                 tot[key] = tot.get(key, 0.0) + val
+            print(
+                f"  {path.stem} / {sc.name}: {one['cells']:,.0f} part-days, run_analytic "
+                f"{one['cells'] / one['engine']:,.0f} part-days/s, pdtr floor "
+                f"{one['cells'] / one['pdtr']:,.0f} cells/s, "
+                f"ratio {one['pdtr'] / one['engine']:.3f}"
+            )
     print(
         f"examples (every scenario, summed): {tot['cells']:,.0f} part-days; run_analytic "
         f"{tot['engine']:.3f} s, every cell {tot['straightforward']:.3f} s, pdtr "
