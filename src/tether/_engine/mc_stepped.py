@@ -231,39 +231,37 @@ def outstanding_stepped(
             now = t_of >= 0
             if now.any():
                 route[now] = _diverted(divert, rep[now], rows[p[now]], route[now], t_of[now])
-        capped = limited[p, route]
-        back = np.zeros(len(p), dtype=np.int64)
-        free = np.flatnonzero(~capped)
-        if len(free):
-            fr, fp, fq = rep[free], rows[p[free]], route[free]
-            tau = plan.route_time[fp, fq]
-            ft = t_of[free]
-            now = ft >= 0
-            bk = np.empty(len(free), dtype=np.int64)
-            if now.any():
-                bk[now] = burn + clocks.back(
-                    fr[now], fp[now], fq[now], ft[now], xi[free][now], tau[now]
-                )
-            if (~now).any():
-                was = ~now
-                bk[was] = _back_burn(
-                    clocks, fr[was], fp[was], fq[was], ft[was] + xi[free][was] + tau[was], burn
-                )
-            back[free] = bk
+        capped = limited[p, route] if queues.any else None
+        part = rows[p]
+        tau = plan.route_time[part, route]
+        # candidates are sorted by day: those of the burn-in first
+        split = int(np.searchsorted(d, burn))
+        back = np.empty(len(p), dtype=np.int64)  # capped ones: unused (their queue decides)
+        if split:
+            early = slice(0, split)
+            when = t_of[early] + xi[early] + tau[early]
+            back[early] = _back_burn(clocks, rep[early], part[early], route[early], when, burn)
+        if split < len(p):
+            late = slice(split, len(p))
+            back[late] = burn + clocks.back(
+                rep[late], part[late], route[late], t_of[late], xi[late], tau[late]
+            )
         exit_at = (back * reps + rep) * P + p
         cell = rep * P + p
         starts = np.searchsorted(d, np.arange(block[0], block[1] + 1))
         if operating is None:
             assert arrive is not None
             np.add.at(arrive.reshape(-1), (d + 1) * reps * P + cell, one)
-            np.add.at(flat_exits, exit_at[free], one)
-            if not queues.any:
+            if capped is None:
+                np.add.at(flat_exits, exit_at, one)
                 return
+            np.add.at(flat_exits, exit_at[~capped], one)
             for i in range(block[0], block[1]):
                 t = i - burn
                 queues.induct(t, flat_exits, P)
                 s, e = starts[i - block[0]], starts[i - block[0] + 1]
                 if s < e:
+                    assert capped is not None
                     c = capped[s:e]
                     if c.any():
                         queues.join(rep[s:e][c], p[s:e][c], route[s:e][c])
@@ -290,10 +288,11 @@ def outstanding_stepped(
             if not len(acc):
                 continue
             np.add.at(flat_current, cell[acc], one)
-            c = capped[acc]
-            if c.any():
-                queues.join(rep[acc[c]], p[acc[c]], route[acc[c]])
-                acc = acc[~c]
+            if capped is not None:
+                c = capped[acc]
+                if c.any():
+                    queues.join(rep[acc[c]], p[acc[c]], route[acc[c]])
+                    acc = acc[~c]
             np.add.at(flat_exits, exit_at[acc], one)
 
     for block in _day_blocks(rate, reps):
