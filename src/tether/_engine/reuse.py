@@ -64,36 +64,81 @@ def changing_days(
 
 
 def _window_means(
-    clocks: list[Clock], cid: I64, share: F64, tau: F64, lam: F64, row: I64, day: I64
+    clocks: list[Clock],
+    cid: I64,
+    share: F64,
+    tau: F64,
+    lam: F64,
+    row: I64,
+    day: I64,
+    tables: list[tuple[F64, I64] | None] | None = None,
 ) -> F64:
     """Pipeline means on cells ``(row, day)`` of rows with constant demand ``lam``:
-    ``lam * sum_r share_r (t - u*_r(t))`` (``Lambda(u) = lam u`` on both sides of day 0)."""
-    still = np.array([not ck.identity for ck in clocks])[cid] & (share > 0)
+    ``lam * sum_r share_r (t - u*_r(t))`` (``Lambda(u) = lam u`` on both sides of day 0).
+    ``tables`` are :func:`_route_tables` if already known."""
+    still = _still(clocks, cid, share)
+    if tables is None:
+        tables = _route_tables(clocks, cid, tau, still, len(row))
     d = np.where(still, 0.0, share * tau).sum(axis=1)[row]  # routes whose clocks run
     for r in range(share.shape[1]):
+        if not still[:, r].any():
+            continue
+        got = tables[r]
+        if got is not None:  # one gather per cell from the route's lag table
+            table, j = got
+            sh = np.where(still[:, r], share[:, r], 0.0)
+            d += sh[row] * table[j[row] * len(clocks[0].A) + day]
+            continue
         for c in np.unique(cid[still[:, r], r]):
             ck = clocks[int(c)]
             in_group = still[:, r] & (cid[:, r] == c)
             sh = np.where(in_group, share[:, r], 0.0)
             cells = np.flatnonzero(in_group[row])
-            every = len(cells) == len(row)
-            rc = row if every else row[cells]
-            t = day if every else day[cells]
-            taus, inv = np.unique(tau[in_group, r], return_inverse=True)
-            if len(taus) * len(ck.A) < len(t):  # a table per distinct turnaround
-                table = _lags(ck, taus[:, None], np.arange(len(ck.A))[None, :])
-                j = np.zeros(len(share), dtype=np.int64)
-                j[in_group] = inv.ravel()
-                lag = table.ravel()[j[rc] * len(ck.A) + t]
-            else:
-                lag = _lags(ck, tau[:, r][rc], t)
-            part = sh[rc] * lag
-            if every:
-                d += part
-            else:
-                d[cells] += part
+            rc, t = row[cells], day[cells]
+            d[cells] += sh[rc] * _lags(ck, tau[:, r][rc], t)
     out: F64 = lam[row] * d
     return out
+
+
+def _still(clocks: list[Clock], cid: I64, share: F64) -> B8:
+    """Which (row, route) pairs run on a clock that stops."""
+    out: B8 = np.array([not ck.identity for ck in clocks])[cid] & (share > 0)
+    return out
+
+
+def _route_tables(
+    clocks: list[Clock], cid: I64, tau: F64, still: B8, cells: int
+) -> list[tuple[F64, I64] | None]:
+    """:func:`_route_table` of each route (``None`` where no clock of it stops)."""
+    return [
+        _route_table(clocks, cid[:, r], tau[:, r], still[:, r], cells)
+        if still[:, r].any()
+        else None
+        for r in range(cid.shape[1])
+    ]
+
+
+def _route_table(
+    clocks: list[Clock], cid: I64, tau: F64, still: B8, cells: int
+) -> tuple[F64, I64] | None:
+    """The lags ``t - u*(t)`` of one route for every (stopped clock, turnaround) pair of
+    the rows ``[n]`` (``table [1 + pairs, H + 1]``, row 0 zeros) and each row's table row
+    ``j [n]`` (0 where the route's clock runs); ``None`` if the table would hold more
+    values than there are ``cells``. The table is flat: ``j * (H + 1) + t``."""
+    H1 = len(clocks[0].A)
+    j = np.zeros(len(cid), dtype=np.int64)
+    parts = [np.zeros((1, H1))]
+    size = 1
+    for c in np.unique(cid[still]):
+        in_group = still & (cid == c)
+        taus, inv = np.unique(tau[in_group], return_inverse=True)
+        if (size + len(taus)) * H1 > cells:
+            return None
+        parts.append(_lags(clocks[int(c)], taus[:, None], np.arange(H1)[None, :]))
+        j[in_group] = size + inv.ravel()
+        size += len(taus)
+    flat: F64 = np.concatenate(parts).ravel()
+    return flat, j
 
 
 def _lags(ck: Clock, tau: F64, t: I64) -> F64:
@@ -154,6 +199,7 @@ def flat_fleet_sums(
         key = z[moving].astype(np.int64) * (int(s.max()) + 1) + s[moving]
         moving = moving[np.argsort(key, kind="stable")]
     width = hi[moving] - lo[moving]
+    tables = _route_tables(clocks, cid, tau, _still(clocks, cid, share), int(width.sum()))
     ends = np.cumsum(width)
     start = 0
     while start < len(moving):
@@ -161,7 +207,7 @@ def flat_fleet_sums(
         mv, w = moving[start:stop], width[start:stop]
         row = np.repeat(mv, w)
         day = np.repeat(lo[mv], w) + np.arange(len(row)) - np.repeat(np.cumsum(w) - w, w)
-        m = _window_means(clocks, cid, share, tau, lam, row, day)
+        m = _window_means(clocks, cid, share, tau, lam, row, day, tables)
         new = np.ones(len(m), dtype=np.bool_)
         new[1:] = (m[1:] != m[:-1]) | (row[1:] != row[:-1])
         first = np.flatnonzero(new)
