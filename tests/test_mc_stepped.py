@@ -7,6 +7,7 @@ diversion, with part groups (the general availability path) and with cannibalisa
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 from typing import Any
 
@@ -134,14 +135,14 @@ def test_thinning_agrees_with_cannibalisation(monkeypatch: pytest.MonkeyPatch) -
 def test_the_sparse_availability_equals_the_general_one() -> None:
     """The per-day share operating computed only where rows have backorders equals
     :func:`availability_from_backorders` on every row (with and without
-    cannibalisation, Z of 1 and 2, a fleet with no units)."""
+    cannibalisation, Z of 1 to 3, a fleet with no units, a fleet's rows apart)."""
     rng = np.random.default_rng(3)
     units = np.array([4.0, 0.0, 7.0])
     quantity = np.array([1.0, 2.0, 1.0, 2.0, 3.0])
-    fleet = np.array([0, 0, 1, 2, 2])
+    fleets = np.array([0, 0, 1, 2, 2])
     spares = np.array([1, 0, 2, 3, 0])
     out = rng.integers(0, 9, size=(50, 5)).astype(np.int32)
-    for cannibalise in (False, True):
+    for cannibalise, fleet in itertools.product((False, True), (fleets, fleets[[4, 0, 2, 1, 3]])):
         operating = montecarlo._sparse_operating(units, quantity, fleet, spares, cannibalise)
         fast, bo = operating(0, out)
         held = np.maximum(out - spares[None].astype(np.int32), 0)

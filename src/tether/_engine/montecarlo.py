@@ -326,11 +326,18 @@ def _sparse_operating(
         if not len(r):
             return total, held
         b = (out_t[r, c] - stock[c]).astype(np.float64)
-        col = fleet[c]
-        np.add.at(held, (r, col), b)
+        # one reduction per (replication, fleet) with backorders: cells come in row-major
+        # order, so these are runs (sorted first when a fleet's rows are not contiguous)
+        at = r * K + fleet[c]
+        if K > 1 and np.any(at[1:] < at[:-1]):
+            order = np.argsort(at, kind="stable")
+            at, b, c = at[order], b[order], c[order]
+        starts = np.flatnonzero(np.r_[True, at[1:] != at[:-1]])
+        cells = at[starts]
+        held.reshape(-1)[cells] = np.add.reduceat(b, starts)
         if cannibalise:  # N - max_i ceil(B_i / Z_i) units up
             down = np.zeros((out_t.shape[0], K))
-            np.maximum.at(down, (r, col), np.ceil(b / zf[c]))
+            down.reshape(-1)[cells] = np.maximum.reduceat(np.ceil(b / zf[c]), starts)
             up = np.maximum(units[None, :] - down, 0.0) / safe_units[None, :]
             return np.where(units[None, :] > 0, up, 1.0), held
         # P(a unit's Z positions all filled) = prod_{j<Z} (NZ - B - j) / (NZ - j)
@@ -340,7 +347,7 @@ def _sparse_operating(
         for j in range(1, most):
             h *= np.where(j < z[c], np.maximum(left - j, 0.0) / np.maximum(m - j, 1.0), 1.0)
         h[empty[c]] = 1.0
-        np.multiply.at(total, (r, col), h)
+        total.reshape(-1)[cells] = np.multiply.reduceat(h, starts)
         return total, held
 
     return operating
