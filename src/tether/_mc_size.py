@@ -50,10 +50,11 @@ _CHUNK_BYTES = {"part": 32, "software": 130, "munition": 64, "service": 56, "fle
 _FAILURE_BYTES = 160
 
 #: The day-stepped path: bytes per replication, part row and day of the burn-in and the
-#: horizon (returns and arrivals, int32), per replication, part row and day of the horizon
-#: (items out and its copy), and per candidate failure drawn at once.
-_STEP_CELL_BYTES = 8
-_STEP_OUT_BYTES = 8 + 16
+#: horizon (returns, and arrivals on the 'fleet' basis, int32), per replication, part row
+#: and day of the horizon on the 'fleet' basis (items out, its copy, the backorders), and
+#: per candidate failure drawn at once.
+_STEP_CELL_BYTES = {True: 6, False: 8}
+_STEP_OUT_BYTES = {True: 0, False: 24}
 _CANDIDATE_BYTES = 240
 
 
@@ -80,19 +81,30 @@ def _expected_failures(plan: Plan, rows: np.ndarray) -> float:
 def _stepped_chunk(plan: Plan, rows: np.ndarray) -> Callable[[int], float]:
     """Bytes of the day-stepped path for a chunk of ``r`` replications: one block of
     whole fleets' rows (about :data:`~tether._engine.montecarlo.STEP_CELLS` cells, or the
-    largest fleet), and one block of candidate failures."""
+    largest fleet) of the 'available' basis or of the 'fleet' basis (whichever is more),
+    and one block of candidate failures."""
     if not len(rows):
         return lambda r: 0.0
     T = plan.horizon + 1
-    burn = burn_in_days(plan, rows) if plan.available_basis[plan.part_fleet[rows]].any() else 0
-    largest = int(np.bincount(plan.part_fleet[rows]).max())
+    basis = plan.available_basis[plan.part_fleet[rows]]
+    groups = []
+    for on in (True, False):
+        mine = rows[basis == on]
+        if len(mine):
+            burn = burn_in_days(plan, mine) if on else 0
+            largest = int(np.bincount(plan.part_fleet[mine]).max())
+            groups.append((on, len(mine), burn, largest))
     _, per_rep = stepped_rate(plan, rows)
 
     def chunk(r: int) -> float:
-        most = max(1, montecarlo.STEP_CELLS // max(r * (burn + T + 1), 1))
-        block = max(largest, min(len(rows), most))
-        cells = r * block * (burn + T + 1) * _STEP_CELL_BYTES + r * block * T * _STEP_OUT_BYTES
-        return cells + min(float(mc_stepped.FAILURE_BLOCK), r * per_rep) * _CANDIDATE_BYTES
+        most = 0.0
+        for on, n, burn, largest in groups:
+            block = max(
+                largest, min(n, max(1, montecarlo.STEP_CELLS // max(r * (burn + T + 1), 1)))
+            )
+            cells = r * block * ((burn + T + 1) * _STEP_CELL_BYTES[on] + T * _STEP_OUT_BYTES[on])
+            most = max(most, cells)
+        return most + min(float(mc_stepped.FAILURE_BLOCK), r * per_rep) * _CANDIDATE_BYTES
 
     return chunk
 

@@ -455,9 +455,10 @@ def sample_limit(plan: Plan) -> int:
 
 
 #: Replication x part cells of one chunk on the day-stepped path (per day of the horizon
-#: and burn-in): each day's step is a few dozen array operations whatever their size, so
-#: large blocks of replications amortise them (about 100 MB of int32 state).
-STEP_CELLS = 8_000_000
+#: and burn-in): each day's step costs a few array operations whatever their size, so
+#: large blocks of replications amortise them (about 100 MB of int32 returns on the
+#: 'available' basis, twice that and the items out on the 'fleet' basis).
+STEP_CELLS = 24_000_000
 
 #: Replication x fleet x day cells of one chunk on the day-stepped path (the fleet-level
 #: arrays: availability, factors, capability, their squares).
