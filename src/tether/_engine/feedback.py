@@ -54,6 +54,9 @@ START_ITERATIONS = 200
 #: Tolerance of the stationary start's fixed point.
 START_TOL = 1e-14
 
+#: Below this change of the coupling, one that no longer halves is at rounding's floor.
+FLOOR = 1e-11
+
 #: Tail mass dropped at either end of a row's window after each step.
 TRIM = 1e-20
 
@@ -269,13 +272,15 @@ def _start(
     def settle(g: F64, delta: F64) -> tuple[F64, list[F64]]:
         """Fixed point of the coupling with the birth-death shares up plus ``delta``."""
         logs: list[F64] = []
+        change = np.inf
         for _ in range(START_ITERATIONS):
             e, logs = birth_death(g)
             g_new = couple(np.clip(e + delta, 1e-300, 1.0))
-            done = bool(np.abs(g_new - g).max() <= START_TOL)
+            now = float(np.abs(g_new - g).max())
             g = g_new
-            if done:
+            if now <= START_TOL or FLOOR > now > 0.5 * change:  # settled, or at the floor
                 break
+            change = now
         return g, logs
 
     g, logs = settle(np.ones(P), np.zeros(P))
@@ -291,19 +296,24 @@ def _start(
         size[i] = b + jump - lo[i] + 1
     # the daily chain's shares up differ from the birth-death ones by a nearly constant
     # offset: solve, correct the coupling by the offset, solve again until it holds
-    pis: list[F64] = []
+    pis: list[F64] = [np.ones(1)] * P
+    solved = np.full(P, np.nan)  # the coupling each row's law was solved at
+    change = np.inf
     for _ in range(START_ITERATIONS):
-        pis = []
-        for i in range(P):
+        for i in map(int, np.flatnonzero(~(np.abs(g - solved) <= START_TOL))):
             x = lo[i] + np.arange(size[i], dtype=np.float64)
             up = rw.up(np.array([i]), x[None], 0)[0]
-            pis.append(
-                _stationary_window(int(lo[i]), int(size[i]), q0[i], p0[i] * rw.c_pre[i] * g[i] * up)
+            pis[i] = _stationary_window(
+                int(lo[i]), int(size[i]), q0[i], p0[i] * rw.c_pre[i] * g[i] * up
             )
             e_up[i] = (pis[i] * up).sum()
+            solved[i] = g[i]
         g_new = couple(e_up)
-        if bool(np.abs(g_new - g).max() <= START_TOL):
+        # settled, or at rounding's floor (no longer halving)
+        now = float(np.abs(g_new - g).max())
+        if now <= START_TOL or FLOOR > now > 0.5 * change:
             break
+        change = now
         g, _ = settle(g, e_up - birth_death(g)[0])
     return pis, lo, e_up
 
