@@ -272,14 +272,17 @@ def _start(
     def settle(g: F64, delta: F64) -> tuple[F64, list[F64]]:
         """Fixed point of the coupling with the birth-death shares up plus ``delta``."""
         logs: list[F64] = []
-        change = np.inf
-        for _ in range(START_ITERATIONS):
+        change, weight = np.inf, 1.0
+        for _ in range(START_ITERATIONS * 5):
             e, logs = birth_death(g)
             g_new = couple(np.clip(e + delta, 1e-300, 1.0))
             now = float(np.abs(g_new - g).max())
-            g = g_new
             if now <= START_TOL or FLOOR > now > 0.5 * change:  # settled, or at the floor
+                g = g_new
                 break
+            if now >= change:  # a strong coupling overshoots: damp the iteration
+                weight *= 0.5
+            g = g + weight * (g_new - g)
             change = now
         return g, logs
 
