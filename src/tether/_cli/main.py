@@ -59,7 +59,7 @@ register_stockpile(app)
 register_compare(app)
 register_report(app)
 register_sweep(app)
-register_sensitivity(app)  # after sweep: replaces its older 'sensitivity'
+register_sensitivity(app)
 register_serve(app)
 
 

@@ -1,5 +1,5 @@
-"""``tether sweep`` and ``tether sensitivity``: families of scenarios, and which
-assumptions move the answer.
+"""``tether sweep``: families of scenarios (``tether sensitivity`` is in
+:mod:`tether._cli.sensitivity`).
 
 Kept light at import: the commands import what they use.
 """
@@ -26,8 +26,7 @@ EXAMPLES = (
     "Examples:\n\n"
     "  tether sweep my-sweep.yaml --workers 2 --out results/\n\n"
     "  tether sweep my-sweep.yaml --scheduler tcp://scheduler:8786 --out results/\n\n"
-    "  tether sweep my-sweep.yaml --engine montecarlo --replications 500 --daily\n\n"
-    "  tether sensitivity demo --file examples/single-fleet.yaml --json"
+    "  tether sweep my-sweep.yaml --engine montecarlo --replications 500 --daily"
 )
 
 
@@ -40,7 +39,7 @@ def _eta(done: int, total: int, seconds: float, start_done: int) -> str:
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``sweep`` and ``sensitivity`` to ``app``."""
+    """Add ``sweep`` to ``app``."""
 
     @app.command("sweep", epilog=EXAMPLES)
     def sweep_cmd(
@@ -173,103 +172,5 @@ def register(app: typer.Typer) -> None:
                     highlight=False,
                     soft_wrap=True,
                 )
-
-        guard(work)
-
-    @app.command("sensitivity", epilog=EXAMPLES)
-    def sensitivity_cmd(
-        force: Annotated[str, typer.Argument(help="A force name, or a file whose force to use.")],
-        file: Annotated[
-            Path | None, typer.Option("--file", help="A tether file holding the force.")
-        ] = None,
-        scenario: Annotated[
-            str | None, typer.Option("--scenario", help="The scenario (default: the file's first).")
-        ] = None,
-        low: Annotated[float, typer.Option("--low", help="Low factor of each range.")] = 0.5,
-        high: Annotated[float, typer.Option("--high", help="High factor of each range.")] = 2.0,
-        trajectories: Annotated[
-            int, typer.Option("--trajectories", help="Morris trajectories.")
-        ] = 10,
-        seed: Annotated[int, typer.Option("--seed", help="Seed of the design.")] = 0,
-        ranking: Annotated[
-            int,
-            typer.Option(
-                "--ranking",
-                help="Also sample N points of the ranges and report how the exposure "
-                "ranking holds (P(first), rank interval); 0: not.",
-            ),
-        ] = 0,
-        top: Annotated[int, typer.Option("--top", help="Rows to show.")] = 15,
-        as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
-        catalogue: CatalogueOption = None,
-        no_builtin: NoBuiltinOption = False,
-    ) -> None:
-        """Rank the force's assumed parameters (its 'assumed:' marks) by how much they
-        move its capability-days lost: Morris elementary effects over x LOW..x HIGH."""
-
-        def work() -> None:
-            from tether._analysis.sensitivity import ranking_robustness, sensitivity
-            from tether._loader import load, load_text
-
-            cat = [str(c) for c in catalogue or []]
-            src = file
-            name: str | None = force
-            if src is None and Path(force).is_file():
-                src, name = Path(force), None
-            doc = (
-                load(src, cat, builtin=not no_builtin)
-                if src is not None
-                else load_text("scenarios: []", "<catalogue>", cat, builtin=not no_builtin)
-            )
-            r = sensitivity(
-                doc,
-                name,
-                scenario=scenario,
-                factors=(low, high),
-                trajectories=trajectories,
-                seed=seed,
-            )
-            ranks = (
-                ranking_robustness(
-                    doc,
-                    r.force,
-                    samples=ranking,
-                    factors=(low, high),
-                    seed=seed,
-                    horizon=doc.scenario(r.scenario).horizon_days,
-                )
-                if ranking > 0
-                else ()
-            )
-            if as_json:
-                payload = r.to_dict()
-                if ranking > 0:
-                    payload["ranking"] = [x.to_dict() for x in ranks]
-                write_json(payload)
-                return
-            from rich.markup import escape
-
-            p = out_console.print
-            p(
-                f"force {r.force}, scenario {r.scenario}: {len(r.rows)} assumed parameters, "
-                f"x{low:g}..x{high:g}, {r.runs} runs; base {r.base:.4g} capability-days lost",
-                highlight=False,
-            )
-            p("  mu*      sigma    parameter")
-            for row in r.rows[:top]:
-                p(
-                    escape(f"  {row.mu_star:<8.3g} {row.sigma:<8.3g} {row.path}"),
-                    highlight=False,
-                    soft_wrap=True,
-                )
-            if ranks:
-                p(f"exposure ranking over {ranking} samples of the ranges:")
-                p("  base  P(first)  ranks    cutoff")
-                for x in ranks[:top]:
-                    p(
-                        f"  {x.base_rank:<5} {x.p_first:<9.2f} {x.rank_low}-{x.rank_high:<6} "
-                        f"{x.target}: {x.kinds}",
-                        highlight=False,
-                    )
 
         guard(work)
