@@ -42,6 +42,7 @@ from numpy.typing import NDArray
 
 from tether._engine.arrays import Plan
 from tether._engine.pipeline import ReturnIndex
+from tether._engine.poisson import backorders_and_up
 
 __all__ = ["Force", "constant", "parts_available"]
 
@@ -56,6 +57,9 @@ START_TOL = 1e-14
 
 #: Below this change of the coupling, one that no longer halves is at rounding's floor.
 FLOOR = 1e-11
+
+#: Rows whose count at day 0's tempo reaches past this many keep the mean field.
+KMAX = 1000
 
 #: Tail mass dropped at either end of a row's window after each step.
 TRIM = 1e-20
@@ -245,15 +249,15 @@ class _Rows:
 
 
 def _start(
-    rw: _Rows, q0: F64, p0: F64, tbar: F64, log_fixed0: F64, nf: int
+    rw: _Rows, q0: F64, p0: F64, tbar: F64, log_fixed0: F64, nf: int, big: NDArray[np.bool_]
 ) -> tuple[list[F64], I64, F64]:
     """Stationary laws at day 0's tempo (fixed point of the fleet coupling): the laws,
     their window starts, and the expected share up of each row."""
     P = len(rw.f)
     g = np.ones(P)
     e_up = np.ones(P)
-    full = [np.arange(int(rw.top[i]) + 2, dtype=np.float64) for i in range(P)]
-    ups = [rw.up(np.array([i]), full[i][None], 0)[0] for i in range(P)]
+    small = [i for i in range(P) if not big[i]]
+    ups = {i: rw.up(np.array([i]), np.arange(int(rw.top[i]) + 2.0)[None], 0)[0] for i in small}
 
     def couple(e: F64) -> F64:
         e = np.maximum(e, 1e-300)
@@ -262,11 +266,14 @@ def _start(
         return out
 
     def birth_death(g: F64) -> tuple[F64, list[F64]]:
-        logs = [_birth_death(rw.c_pre[i] * g[i], tbar[i], ups[i]) for i in range(P)]
+        logs = [np.zeros(1)] * P
         e = np.empty(P)
-        for i in range(P):
+        for i in small:
+            logs[i] = _birth_death(rw.c_pre[i] * g[i], tbar[i], ups[i])
             w = np.exp(logs[i] - logs[i].max())
             e[i] = (w * ups[i]).sum() / w.sum()
+        if big.any():  # Poisson pipelines (mean field)
+            e[big] = _poisson_up(rw, big, rw.c_pre[big] * g[big] * tbar[big], 0)[1]
         return e, logs
 
     def settle(g: F64, delta: F64) -> tuple[F64, list[F64]]:
@@ -290,7 +297,7 @@ def _start(
     # windows from the birth-death law, with a margin; then the daily chain's own law
     lo = np.zeros(P, dtype=np.int64)
     size = np.ones(P, dtype=np.int64)
-    for i in range(P):
+    for i in small:
         where = np.flatnonzero(logs[i] >= logs[i].max() - TAIL)
         a, b = int(where[0]), int(where[-1])
         # past the birth-death law's last count, one day's arrivals can still go on
@@ -303,14 +310,16 @@ def _start(
     solved = np.full(P, np.nan)  # the coupling each row's law was solved at
     change = np.inf
     for _ in range(START_ITERATIONS):
-        for i in map(int, np.flatnonzero(~(np.abs(g - solved) <= START_TOL))):
+        for i in map(int, np.flatnonzero(~(np.abs(g - solved) <= START_TOL) & ~big)):
             x = lo[i] + np.arange(size[i], dtype=np.float64)
             up = rw.up(np.array([i]), x[None], 0)[0]
             pis[i] = _stationary_window(
                 int(lo[i]), int(size[i]), q0[i], p0[i] * rw.c_pre[i] * g[i] * up
             )
-            e_up[i] = (pis[i] * up).sum()
+            e_up[i] = min(float((pis[i] * up).sum()), 1.0)
             solved[i] = g[i]
+        if big.any():
+            e_up[big] = birth_death(g)[0][big]
         g_new = couple(e_up)
         # settled, or at rounding's floor (no longer halving)
         now = float(np.abs(g_new - g).max())
@@ -319,6 +328,14 @@ def _start(
         change = now
         g, _ = settle(g, e_up - birth_death(g)[0])
     return pis, lo, e_up
+
+
+def _poisson_up(rw: _Rows, sel: NDArray[np.bool_], m: F64, t: int) -> tuple[F64, F64]:
+    """Backorders and share up of rows ``sel`` whose count is Poisson with mean ``m``."""
+    spares = rw.spares[sel, t].astype(np.int64)
+    back, up = backorders_and_up(m[:, None], spares, rw.n_safe[sel, t], rw.z[sel])
+    out: F64 = np.where(rw.n[sel, t] <= 0, 1.0, up[:, 0])
+    return back[:, 0], out
 
 
 def _classes(sizes: I64) -> list[I64]:
@@ -392,10 +409,17 @@ def parts_available(
     p0 = (share * np.minimum(tau, 1.0)).sum(axis=1)
     tbar = (share * tau).sum(axis=1)
     q0 = np.where(tbar > 0, p0 / np.where(tbar > 0, tbar, 1.0), 1.0)
-    pis, lo_all, e_up = _start(rw, q0, p0, tbar, log_fixed[:, 0], nf)
+    # rows whose count reaches beyond KMAX (at day 0's tempo, whatever the cut) keep a
+    # Poisson pipeline fed the expected availability (the mean field), for cost
+    mean0 = rw.c_pre * tbar
+    big = mean0 + SPREAD * np.sqrt(mean0) > KMAX
+    pis, lo_all, e_up = _start(rw, q0, p0, tbar, log_fixed[:, 0], nf, big)
     a0 = np.exp(_fleet_log(np.log(np.maximum(e_up, 1e-300)), f, nf) + log_fixed[:, 0])
     lam_pre = rw.c_pre * a0[f]
-    classes = _classes(np.array([len(pi) for pi in pis], dtype=np.int64))
+    sizes = np.array([len(pi) for pi in pis], dtype=np.int64)
+    classes = [sel[~big[sel]] for sel in _classes(sizes)]
+    classes = [sel for sel in classes if len(sel)]
+    m_big = lam_pre[big] * tbar[big]
     held = [_pack(pis, lo_all, sel) for sel in classes]
 
     log_a, bo, avail = np.zeros((nf, T)), np.zeros((nf, T)), np.zeros((nf, T))
@@ -415,8 +439,10 @@ def parts_available(
                 window[k] = (key, rw.up(sel, x, t), short)
             _, up, short = window[k]
             ups.append(up)
-            e_up[sel] = (pi * up).sum(axis=1)
+            e_up[sel] = np.minimum((pi * up).sum(axis=1), 1.0)
             back_t[sel] = (pi * short).sum(axis=1)
+        if big.any():
+            back_t[big], e_up[big] = _poisson_up(rw, big, m_big, t)
         log_a[:, t] = _fleet_log(np.log(np.maximum(e_up, 1e-300)), f, nf)
         bo[:, t] = _fleet_log(back_t, f, nf)
         a_t = np.exp(log_a[:, t] + log_fixed[:, t])
@@ -433,6 +459,8 @@ def parts_available(
         old = (share * back).sum(axis=1)
         q = np.clip(np.where(now > 0, old / np.where(now > 0, now, 1.0), 1.0), 0.0, 1.0)
         p = np.clip((share * (t + 1.0 - np.maximum(u1, float(t)))).sum(axis=1), 0.0, 1.0)
+        if big.any():
+            m_big = m_big * (1.0 - q[big]) + p[big] * lam[big, t]
         for k, sel in enumerate(classes):
             pi, lo = held[k]
             arrivals = (p[sel] * c[sel, t] * g[sel])[:, None] * ups[k]
