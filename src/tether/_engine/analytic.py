@@ -216,40 +216,6 @@ def _parts_fixed(
     return log_a, bo
 
 
-def _parts_stepped(
-    plan: Plan, rows: I64, clocks: list[Clock], cid: I64, a_ss: F64, log_fixed: F64
-) -> tuple[F64, F64, F64]:
-    """Day-by-day pipelines for parts of 'available'-basis fleets: demand on day ``t``
-    uses the fleet's availability at ``t``."""
-    nf, T = len(plan.fleets), plan.horizon + 1
-    f = plan.part_fleet[rows]
-    groups = _route_indices(plan, clocks, cid, rows)
-    zr = plan.units[f] * _per_part_rate(plan)[rows]
-    lss = zr * a_ss[f] * plan.hours[f, 0]
-    lam = np.zeros((len(rows), T))
-    cum = np.zeros((len(rows), T))
-    log_a, bo = np.zeros((nf, T)), np.zeros((nf, T))
-    avail = np.exp(log_fixed)
-    spares = plan.spares[rows]
-    for t in range(T):
-        m = np.zeros(len(rows))
-        for r, pos, ri in groups:
-            i = ri.idx[:, t]
-            safe = np.maximum(i, 0)
-            back = cum[pos, safe] + ri.frac[:, t] * lam[pos, safe]
-            back = np.where(i >= 0, back, lss[pos] * ri.before[:, t])
-            m[pos] += plan.share[rows[pos], r] * (cum[pos, t] - back)
-        b_t, up = backorders_and_up(m[:, None], spares, plan.units[f], plan.quantity[rows])
-        np.add.at(log_a[:, t], f, availability_log(up)[:, 0])
-        np.add.at(bo[:, t], f, b_t[:, 0])
-        a_t = np.exp(log_a[:, t] + log_fixed[:, t])
-        avail[:, t] = a_t
-        lam[:, t] = zr * a_t[f] * plan.hours[f, t]
-        if t + 1 < T:
-            cum[:, t + 1] = cum[:, t] + lam[:, t]
-    return log_a, bo, avail
-
-
 def run_analytic(plan: Plan, progress: Progress | None = None) -> EngineOutput:
     """Expected availability, factors and capability for every batch member of ``plan``.
 
