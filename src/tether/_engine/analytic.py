@@ -16,10 +16,10 @@ from numpy.typing import NDArray
 
 from tether._engine.arrays import KIND_INDEX, Plan, route_clock_masks
 from tether._engine.factors import munitions_factor, service_factor, software_factor
-from tether._engine.feedback import parts_available
+from tether._engine.feedback import parts_available, route_groups
 from tether._engine.groups import group_add, group_mul
 from tether._engine.lengths import cases
-from tether._engine.pipeline import Clock, ReturnIndex, clock, return_index, returned
+from tether._engine.pipeline import Clock, ReturnIndex, clock, returned
 from tether._engine.poisson import availability_log, backorders_and_up
 from tether._engine.reuse import Steady, flat_fleet_sums, steady_sums
 from tether._engine.varying import constant_force, parts_varying, plain_rows, units_by_day
@@ -113,19 +113,6 @@ def _clocks(plan: Plan, cut: B8) -> tuple[list[Clock], I64]:
     return [clock(a[0]) for a in actives], cid
 
 
-def _route_indices(
-    plan: Plan, clocks: list[Clock], cid: I64, rows: I64
-) -> list[tuple[int, I64, ReturnIndex]]:
-    """For parts ``rows``: per (route, clock) group, the part positions and their u*(t)."""
-    out: list[tuple[int, I64, ReturnIndex]] = []
-    for r in range(plan.share.shape[1]):
-        active = plan.share[rows, r] > 0
-        for c in np.unique(cid[rows[active], r]):
-            pos = np.flatnonzero(active & (cid[rows, r] == c))
-            out.append((r, pos, return_index(clocks[c], plan.route_time[rows[pos], r])))
-    return out
-
-
 def _pipeline(
     plan: Plan, rows: I64, groups: list[tuple[int, I64, ReturnIndex]], cum: F64, lam: F64, lss: F64
 ) -> F64:
@@ -144,7 +131,7 @@ def part_pipelines(plan: Plan, b: int) -> F64:
     lam, lss = _demand(plan, rows, a_ss)
     cum = _cumulative(lam)
     clocks, cid = _clocks(plan, plan.cut[b])
-    return _pipeline(plan, rows, _route_indices(plan, clocks, cid, rows), cum, lam, lss)
+    return _pipeline(plan, rows, route_groups(plan, clocks, cid, rows), cum, lam, lss)
 
 
 def _operating_share(plan: Plan) -> F64:
@@ -208,7 +195,7 @@ def _parts_fixed(
         f = plan.part_fleet[chunk]
         lam, lss = _demand(plan, chunk, a_ss)
         m = _pipeline(
-            plan, chunk, _route_indices(plan, clocks, cid, chunk), _cumulative(lam), lam, lss
+            plan, chunk, route_groups(plan, clocks, cid, chunk), _cumulative(lam), lam, lss
         )
         back, up = backorders_and_up(m, plan.spares[chunk], plan.units[f], plan.quantity[chunk])
         _fleet_add(log_a, f, availability_log(up))
@@ -297,7 +284,7 @@ def _parts(plan: Plan, cut: B8, a_ss: F64, memo: Memo | None = None) -> tuple[F6
         bo += bo_v
     avail = np.exp(log_a)
     if len(step_rows):
-        groups = _route_indices(plan, clocks, cid, step_rows)
+        groups = route_groups(plan, clocks, cid, step_rows)
         _, bo_s, avail = parts_available(plan, step_rows, groups, log_a)  # the distribution
         bo += bo_s
     return avail, bo

@@ -41,7 +41,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tether._engine.arrays import Plan
-from tether._engine.pipeline import ReturnIndex
+from tether._engine.pipeline import Clock, ReturnIndex, return_index
 from tether._engine.poisson import backorders_and_up
 
 __all__ = ["Force", "constant", "parts_available"]
@@ -78,6 +78,17 @@ SAME = 1e-15
 BLOCK_CELLS = 1_000_000
 
 Groups = list[tuple[int, I64, ReturnIndex]]
+
+
+def route_groups(plan: Plan, clocks: list[Clock], cid: I64, rows: I64) -> Groups:
+    """For parts ``rows``: per (route, clock) group, the part positions and their u*(t)."""
+    out: Groups = []
+    for r in range(plan.share.shape[1]):
+        active = plan.share[rows, r] > 0
+        for c in np.unique(cid[rows[active], r]):
+            pos = np.flatnonzero(active & (cid[rows, r] == c))
+            out.append((r, pos, return_index(clocks[c], plan.route_time[rows[pos], r])))
+    return out
 
 
 def _up_share(x: F64, spares: F64, n: F64, z: F64) -> F64:

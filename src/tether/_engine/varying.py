@@ -36,7 +36,7 @@ from scipy import sparse
 
 from tether._engine.arrays import KIND_INDEX, Plan
 from tether._engine.backlog import Backlog, backlog_route, direct_outputs
-from tether._engine.feedback import Force, Groups, parts_available
+from tether._engine.feedback import Force, parts_available, route_groups
 from tether._engine.groups import group_add
 from tether._engine.pipeline import Clock, return_index, returned
 from tether._engine.poisson import availability_log, backorders_and_up
@@ -283,7 +283,7 @@ def parts_varying(
     carried = _carried_fleets(plan, stepped, group_of, fleet_g, rows_per)
     if carried.any():
         rows = rep[stepped[carried]]
-        groups = _route_groups(plan, clocks, cid, rows)
+        groups = route_groups(plan, clocks, cid, rows)
         force = Force(
             units[f[rows]],
             stock[stepped[carried]],
@@ -318,17 +318,6 @@ def _carried_fleets(plan: Plan, groups: I64, group_of: I64, fleet_g: I64, rows_p
     fleet_ok = np.ones(len(plan.fleets), dtype=np.bool_)
     np.logical_and.at(fleet_ok, fleet_g[groups], group_ok[groups])
     out: B8 = fleet_ok[fleet_g[groups]]
-    return out
-
-
-def _route_groups(plan: Plan, clocks: list[Clock], cid: I64, rows: I64) -> Groups:
-    """For rows ``rows``: per (route, clock), their positions and their u*(t)."""
-    out: Groups = []
-    for r in range(plan.share.shape[1]):
-        active = plan.share[rows, r] > 0
-        for c in np.unique(cid[rows[active], r]):
-            pos = np.flatnonzero(active & (cid[rows, r] == c))
-            out.append((r, pos, return_index(clocks[c], plan.route_time[rows[pos], r])))
     return out
 
 
