@@ -153,19 +153,7 @@ def fleet_blocks(plan: Plan, rows: I64, reps: int, days: int) -> list[I64]:
     fleet's rows are coupled through its availability, so a fleet is never cut)."""
     if not len(rows):
         return []
-    per_block = max(1, STEP_CELLS // max(reps * days, 1))
-    if len(rows) <= per_block:
-        return [rows]
-    fleet = plan.part_fleet[rows]
-    order = rows[np.argsort(fleet, kind="stable")]
-    g = plan.part_fleet[order]
-    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
-    cuts = [0]
-    for s in starts[1:]:
-        if s - cuts[-1] >= per_block:
-            cuts.append(int(s))
-    cuts.append(len(order))
-    return [np.sort(order[a:b]) for a, b in itertools.pairwise(cuts)]
+    return _whole_blocks(rows, plan.part_fleet, max(1, STEP_CELLS // max(reps * days, 1)))
 
 
 #: Replication x part-row x day cells of the fixed path at a time: a large force is
@@ -177,11 +165,16 @@ BLOCK_CELLS = 2_000_000
 def part_blocks(force: Force, rows: I64, reps: int, T: int) -> list[I64]:
     """``rows`` cut into blocks of whole groups, each about :data:`BLOCK_CELLS` cells for
     ``reps`` replications (one block when they all fit)."""
-    per_block = max(1, BLOCK_CELLS // max(reps * T, 1))
+    return _whole_blocks(rows, force.group, max(1, BLOCK_CELLS // max(reps * T, 1)))
+
+
+def _whole_blocks(rows: I64, key: I64, per_block: int) -> list[I64]:
+    """``rows`` cut into blocks of about ``per_block`` rows, never cutting rows of one
+    ``key`` value apart (each block sorted; one block when they all fit)."""
     if len(rows) <= per_block:
         return [rows]
-    order = rows[np.argsort(force.group[rows], kind="stable")]
-    g = force.group[order]
+    order = rows[np.argsort(key[rows], kind="stable")]
+    g = key[order]
     starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
     cuts = [0]
     for s in starts[1:]:
