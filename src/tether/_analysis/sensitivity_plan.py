@@ -161,6 +161,26 @@ def _same(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
+def _changes(base: Plan, moved: Plan) -> list[tuple[str, NDArray[np.bool_], F64, F64]] | None:
+    """Per array of the plan that ``moved`` changes: its name, the changed entries and their
+    old and new values. ``None`` if a change is not to finite, nonzero float entries."""
+    out = []
+    for f in dataclasses.fields(Plan):
+        a, b = getattr(base, f.name), getattr(moved, f.name)
+        if _same(a, b):
+            continue
+        if not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)):
+            return None
+        if a.shape != b.shape or a.dtype.kind != "f":
+            return None
+        changed = ~((a == b) | (np.isnan(a) & np.isnan(b)))
+        old, new = a[changed], b[changed]
+        if not np.isfinite(old).all() or (old == 0).any():
+            return None
+        out.append((f.name, changed, old, new))
+    return out
+
+
 class PatchedPlan:
     """The plan of ``document``'s force for ``sets`` of cutoffs at any values of
     ``params`` (factors of their base values), compiled once when the fields allow."""
@@ -209,17 +229,11 @@ class PatchedPlan:
         moved = self._compiled(np.exp(logs))
         out: list[list[tuple[str, NDArray[np.bool_]]]] = [[] for _ in range(k)]
         pairs = logs[:, None] + logs[None, :]
-        for f in dataclasses.fields(Plan):
-            a, b = getattr(self.base, f.name), getattr(moved, f.name)
-            if _same(a, b):
-                continue
-            if not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)):
-                return None
-            if a.shape != b.shape or a.dtype.kind != "f":
-                return None
-            changed = ~((a == b) | (np.isnan(a) & np.isnan(b)))
-            old, new = a[changed], b[changed]
-            if not np.isfinite(old).all() or (old == 0).any() or (new / old <= 0).any():
+        changes = _changes(self.base, moved)
+        if changes is None:
+            return None
+        for name, changed, old, new in changes:
+            if (new / old <= 0).any():
                 return None
             r = np.log(new / old)
             who: list[tuple[int, ...]] = []
@@ -234,10 +248,10 @@ class PatchedPlan:
                 who.append((int(two[0, 0]), int(two[0, 1])))
             where = np.flatnonzero(changed.ravel())
             for i in range(k):
-                mask = np.zeros(a.size, dtype=np.bool_)
+                mask = np.zeros(changed.size, dtype=np.bool_)
                 mask[[w for w, ps in zip(where, who, strict=True) if i in ps]] = True
                 if mask.any():
-                    out[i].append((f.name, mask.reshape(a.shape)))
+                    out[i].append((name, mask.reshape(changed.shape)))
         self.footprints = list(out)
         self._index = None
         check = np.exp(rng.uniform(-0.69, 0.69, k))
@@ -254,23 +268,13 @@ class PatchedPlan:
         return float(max(1, round(v))) if p.integer else v
 
     def _footprint(self, moved: Plan, factor: float) -> list[tuple[str, NDArray[np.bool_]]] | None:
-        out = []
-        for f in dataclasses.fields(Plan):
-            a, b = getattr(self.base, f.name), getattr(moved, f.name)
-            if _same(a, b):
-                continue
-            if not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)):
-                return None
-            if a.shape != b.shape or a.dtype.kind != "f":
-                return None
-            changed = ~((a == b) | (np.isnan(a) & np.isnan(b)))
-            old, new = a[changed], b[changed]
-            if not np.isfinite(old).all() or (old == 0).any():
-                return None
+        changes = _changes(self.base, moved)
+        if changes is None:
+            return None
+        for _, _, old, new in changes:
             if not np.allclose(new / old, factor, rtol=1e-9, atol=0.0):
                 return None
-            out.append((f.name, changed))
-        return out
+        return [(name, changed) for name, changed, _, _ in changes]
 
     @property
     def proportional(self) -> bool:
