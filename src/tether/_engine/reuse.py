@@ -71,14 +71,12 @@ def _window_means(
     lam: F64,
     row: I64,
     day: I64,
-    tables: list[tuple[F64, I64] | None] | None = None,
+    tables: list[tuple[F64, I64] | None],
 ) -> F64:
     """Pipeline means on cells ``(row, day)`` of rows with constant demand ``lam``:
-    ``lam * sum_r share_r (t - u*_r(t))`` (``Lambda(u) = lam u`` on both sides of day 0).
-    ``tables`` are :func:`_route_tables` if already known."""
+    ``lam * sum_r share_r (t - u*_r(t))`` (``Lambda(u) = lam u`` on both sides of day 0),
+    with the routes' lag tables (:func:`_route_tables`) where they were built."""
     still = _still(clocks, cid, share)
-    if tables is None:
-        tables = _route_tables(clocks, cid, tau, still, len(row))
     d = np.where(still, 0.0, share * tau).sum(axis=1)[row]  # routes whose clocks run
     for r in range(share.shape[1]):
         if not still[:, r].any():
