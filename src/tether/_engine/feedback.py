@@ -476,12 +476,10 @@ def parts_available(
             pi, lo = held[k]
             arrivals = (p[sel] * c[sel, t] * g[sel])[:, None] * ups[k]
             moved = _moved(last[k], pi, lo, q[sel], arrivals)
-            if not moved.all():  # laws that stay put: the step leaves them where they are
-                last[k] = (pi, lo, q[sel], arrivals)
+            last[k] = (pi, lo, q[sel], arrivals)
             if moved.all():
-                last[k] = (pi, lo, q[sel], arrivals)
                 held[k] = _step(pi, lo, q[sel], arrivals)
-            elif moved.any():
+            elif moved.any():  # laws that stay put: the step leaves them where they are
                 got = _step(pi[moved], lo[moved], q[sel][moved], arrivals[moved])
                 held[k] = _merge(pi, lo, moved, got)
     return log_a, bo, avail
