@@ -5,11 +5,13 @@ force, each from its realised lead time (see docs/format.md, ``options``).
 stock steps, depot rows, deliveries of rounds, resupply windows, alternative providers),
 dropping every change that falls after the horizon; :func:`tether._plan.compile_plan`
 lays them into the time-varying arrays of :class:`~tether._engine.arrays.Plan`.
-:func:`option_fleets` and :func:`lead_time_nodes` serve the optimiser.
+:func:`option_fleets`, :func:`lead_time_nodes` and :func:`lead_time_cases` serve the
+optimiser and the sweeps.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
@@ -30,7 +32,14 @@ from tether._model import (
     Resupply,
 )
 
-__all__ = ["Changes", "collect", "lead_time_nodes", "option_fleets", "realised_lead_times"]
+__all__ = [
+    "Changes",
+    "collect",
+    "lead_time_cases",
+    "lead_time_nodes",
+    "option_fleets",
+    "realised_lead_times",
+]
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -302,3 +311,17 @@ def lead_time_nodes(option: Option, k: int, horizon: int | None = None) -> tuple
         nodes.append(int(d[min(half, len(d) - 1)]))
         weights.append(float(q.sum()))
     return np.array(nodes, dtype=np.int64), np.array(weights)
+
+
+def lead_time_cases(
+    options: Sequence[Option], nodes: int, horizon: int
+) -> list[tuple[list[int], float]]:
+    """Every combination of the options' lead-time nodes (:func:`lead_time_nodes`, ``nodes``
+    each), with its probability; one case ``([], 1)`` without options."""
+    per = [lead_time_nodes(o, nodes, horizon) for o in options]
+    out: list[tuple[list[int], float]] = []
+    for combo in itertools.product(*(range(len(d)) for d, _ in per)):
+        days = [int(per[j][0][k]) for j, k in enumerate(combo)]
+        w = float(np.prod([per[j][1][k] for j, k in enumerate(combo)]))
+        out.append((days, w))
+    return out

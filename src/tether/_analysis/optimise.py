@@ -14,7 +14,6 @@ its gap proved against an upper bound on its capability (its units at their most
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -218,19 +217,6 @@ def _area_capability(plan: Plan, cap: F64, n_areas: int) -> F64:
     return np.asarray(np.einsum("af,bft->bat", member, cap), dtype=np.float64)
 
 
-def _node_cases(opts: Sequence[Any], horizon: int, nodes: int) -> list[tuple[list[int], float]]:
-    """Every combination of the options' lead-time nodes, with its probability."""
-    from tether._plan_options import lead_time_nodes
-
-    per = [lead_time_nodes(o, nodes, horizon) for o in opts]
-    out: list[tuple[list[int], float]] = []
-    for combo in itertools.product(*(range(len(d)) for d, _ in per)):
-        days = [int(per[i][0][k]) for i, k in enumerate(combo)]
-        w = float(np.prod([per[i][1][k] for i, k in enumerate(combo)]))
-        out.append((days, w))
-    return out
-
-
 class _Evaluator:
     """Capability of one fleet under candidate subsets of options, per scenario and day:
     ``[J, S, T]`` weighted into its area's unit-equivalents."""
@@ -242,6 +228,8 @@ class _Evaluator:
         self.runs = 0
 
     def __call__(self, block: Block, subsets: list[frozenset[int]]) -> F64:
+        from tether._plan_options import lead_time_cases
+
         s = self.s
         T = s.horizon + 1
         out = np.zeros((len(subsets), len(s.scenarios), T))
@@ -249,7 +237,7 @@ class _Evaluator:
             jobs: list[tuple[int, float, Plan | None]] = []
             for j, sub in enumerate(subsets):
                 opts = [self.options[o] for o in sorted(sub)]
-                for days, w in _node_cases(opts, s.horizon, self.nodes):
+                for days, w in lead_time_cases(opts, self.nodes, s.horizon):
                     plan = _compile(s, group, opts, days, block.name)
                     if block.name in plan.fleets:
                         jobs.append((j, w, select_fleets(plan, [plan.fleets.index(block.name)])))

@@ -3,7 +3,6 @@ only in their cutoffs; rows of (scenario, area, metric, value)."""
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import replace
@@ -225,15 +224,9 @@ def _capability(
 def node_cases(options: Sequence[Any], horizon: int) -> list[tuple[list[int], float]]:
     """Every combination of the options' lead-time nodes (:data:`LEAD_NODES` each, as the
     optimiser), with its probability; one case ``([], 1)`` without options."""
-    from tether._plan_options import lead_time_nodes
+    from tether._plan_options import lead_time_cases
 
-    per = [lead_time_nodes(o, LEAD_NODES, horizon) for o in options]
-    out: list[tuple[list[int], float]] = []
-    for combo in itertools.product(*(range(len(d)) for d, _ in per)):
-        days = [int(per[j][0][k]) for j, k in enumerate(combo)]
-        w = float(np.prod([per[j][1][k] for j, k in enumerate(combo)]))
-        out.append((days, w))
-    return out
+    return lead_time_cases(options, LEAD_NODES, horizon)
 
 
 def _run(spec: SweepSpec, plan: Any, members: list[int], node: int) -> tuple[F64, F64]:
