@@ -167,7 +167,8 @@ def _candidates(
         flat = (cum + offset[:, None]).ravel()
         pos = np.searchsorted(flat, v + offset[p], side="right") - 1
         day = np.clip(pos - p * (width + 1), 0, width - 1)
-        xi = np.clip((v - cum[p, day]) / span[p, day], 0.0, 1.0)
+        rate = span[p, day]  # > 0 but for rounding at a zero-rate day's edge
+        xi = np.clip((v - cum[p, day]) / np.where(rate > 0, rate, 1.0), 0.0, 1.0)
     route = _route_of(plan, np.take(rows, p), rng.random(len(p)))
     order = np.argsort(day.astype(np.uint16 if width < 2**16 else np.int64), kind="stable")
     return rep[order], p[order], day[order] + d0, xi[order], route[order]

@@ -197,7 +197,10 @@ def flat_fleet_sums(
         key = z[moving].astype(np.int64) * (int(s.max()) + 1) + s[moving]
         moving = moving[np.argsort(key, kind="stable")]
     width = hi[moving] - lo[moving]
-    tables = _route_tables(clocks, cid, tau, _still(clocks, cid, share), int(width.sum()))
+    # tables no larger than the cells they serve, nor than a few chunks (memory stays
+    # bounded by the chunk, as tether._size counts it; beyond, lags are computed per cell)
+    cap = min(int(width.sum()), 4 * chunk_cells)
+    tables = _route_tables(clocks, cid, tau, _still(clocks, cid, share), cap)
     ends = np.cumsum(width)
     start = 0
     while start < len(moving):
