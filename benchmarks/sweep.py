@@ -39,6 +39,7 @@ from pathlib import Path
 
 from tether._sweep import load_sweep, run_sweep
 from tether._sweep.evaluate import evaluate_chunk
+from tether._sweep.spec import SweepSpec
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "single-fleet.yaml"
 
@@ -83,32 +84,12 @@ def main() -> None:
         evaluate_chunk(spec, [0, 1])  # imports and first-call costs, before any timing
         print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores")
         print(f"sweep: {n} scenarios in chunks of {spec.chunk_size}")
-        rates = {}
-        for workers in (1, 2):
-            load = _load()
-            t0 = time.perf_counter()
-            run = run_sweep(spec, Path(tmp) / f"w{workers}", workers=workers)
-            dt = time.perf_counter() - t0
-            rates[workers] = n / dt
-            print(
-                f"workers {workers}: {run.chunks} chunks in {dt:.2f} s, "
-                f"{rates[workers]:,.0f} scenarios/s (load {load})"
-            )
+        rates = _workers(spec, Path(tmp) / "w", "example force")
         national_path = Path(tmp) / "national.yaml"
         national_path.write_text(NATIONAL, encoding="utf-8")
         national = load_sweep(national_path)
         evaluate_chunk(national, [0, 1])
-        big = {}
-        for workers in (1, 2):
-            load = _load()
-            t0 = time.perf_counter()
-            run = run_sweep(national, Path(tmp) / f"n{workers}", workers=workers)
-            dt = time.perf_counter() - t0
-            big[workers] = len(national.points) / dt
-            print(
-                f"taiwan, {len(national.points)} scenarios, workers {workers}: {run.chunks} "
-                f"chunks in {dt:.2f} s, {big[workers]:,.0f} scenarios/s (load {load})"
-            )
+        big = _workers(national, Path(tmp) / "n", "taiwan")
         single = replace(spec, points=spec.points[: args.single], chunk_size=1)
         load = _load()
         t0 = time.perf_counter()
@@ -128,22 +109,27 @@ def main() -> None:
             replications=args.replications,
             digest=spec.digest + "-mc",
         )
-        mc_rates = {}
-        for workers in (1, 2):
-            load = _load()
-            t0 = time.perf_counter()
-            run = run_sweep(mc, Path(tmp) / f"mc{workers}", workers=workers)
-            dt = time.perf_counter() - t0
-            mc_rates[workers] = len(mc.points) / dt
-            print(
-                f"montecarlo, {len(mc.points)} scenarios x {args.replications} replications, "
-                f"workers {workers}: {run.chunks} chunks in {dt:.2f} s, "
-                f"{mc_rates[workers]:,.1f} scenarios/s (load {load})"
-            )
+        mc_rates = _workers(mc, Path(tmp) / "mc", f"montecarlo x {args.replications} reps")
         print(f"ratio sweep-2-vs-1: {big[2] / big[1]:.2f}")
         print(f"ratio sweep-2-vs-1-small: {rates[2] / rates[1]:.2f}")
         print(f"ratio sweep-batched-vs-single: {rates[1] / one:.1f}")
         print(f"ratio sweep-mc-2-vs-1: {mc_rates[2] / mc_rates[1]:.2f}")
+
+
+def _workers(spec: SweepSpec, out: Path, label: str) -> dict[int, float]:
+    """Scenarios per second of the whole sweep (Parquet written) on 1 and 2 workers."""
+    rates = {}
+    for workers in (1, 2):
+        load = _load()
+        t0 = time.perf_counter()
+        run = run_sweep(spec, out.with_name(f"{out.name}{workers}"), workers=workers)
+        dt = time.perf_counter() - t0
+        rates[workers] = len(spec.points) / dt
+        print(
+            f"{label}, {len(spec.points)} scenarios, workers {workers}: {run.chunks} chunks "
+            f"in {dt:.2f} s, {rates[workers]:,.1f} scenarios/s (load {load})"
+        )
+    return rates
 
 
 def _load() -> str:
