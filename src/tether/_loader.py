@@ -36,10 +36,6 @@ BUILTIN_CATALOGUE = Path(__file__).parent / "catalogue"
 _ADAPTERS: dict[str, TypeAdapter[Any]] = {s: TypeAdapter(m) for s, m in SECTIONS.items()}
 
 
-def _diag(mark: Mark, field: str, message: str) -> Diagnostic:
-    return Diagnostic(mark.file, mark.line, mark.column, field, message)
-
-
 def _sections(root: Any, file: str, problems: list[Diagnostic]) -> dict[str, LList]:
     """Split a parsed file into its section lists, reporting structural problems."""
     out: dict[str, LList] = {}
@@ -52,12 +48,14 @@ def _sections(root: Any, file: str, problems: list[Diagnostic]) -> dict[str, LLi
         if key not in SECTIONS:
             hint = _hint(key, SECTIONS)
             problems.append(
-                _diag(root.key_marks[key], key, f"unknown section{hint}; sections are {_known()}")
+                root.key_marks[key].diagnostic(
+                    key, f"unknown section{hint}; sections are {_known()}"
+                )
             )
         elif value is None:
             continue
         elif not isinstance(value, LList):
-            problems.append(_diag(root.where(key), key, "must be a list of entries"))
+            problems.append(root.where(key).diagnostic(key, "must be a list of entries"))
         else:
             out[key] = value
     return out
@@ -93,17 +91,18 @@ class _Registry:
             for i, item in enumerate(items):
                 mark = items.where(i)
                 if not isinstance(item, LDict):
-                    problems.append(_diag(mark, f"{section}[{i}]", "each entry must be a mapping"))
+                    problems.append(
+                        mark.diagnostic(f"{section}[{i}]", "each entry must be a mapping")
+                    )
                     continue
                 name = item.get("name", item.get("use"))
                 if not isinstance(name, str):
-                    problems.append(_diag(item.mark, f"{section}[{i}].name", "missing 'name'"))
+                    problems.append(item.mark.diagnostic(f"{section}[{i}].name", "missing 'name'"))
                     continue
                 if name in seen:
                     first = seen[name]
                     problems.append(
-                        _diag(
-                            item.where("name"),
+                        item.where("name").diagnostic(
                             f"{section}[{name}].name",
                             f"duplicate name (first defined at line {first.line})",
                         )
@@ -113,8 +112,7 @@ class _Registry:
                 if not replace and name in self.entries[section]:
                     other = self.entries[section][name].mark
                     problems.append(
-                        _diag(
-                            item.where("name"),
+                        item.where("name").diagnostic(
                             f"{section}[{name}].name",
                             f"catalogue entry defined twice (also at {other.file}:{other.line})",
                         )
@@ -139,7 +137,7 @@ class _Registry:
                 used = item["use"]
                 where = f"{section}[{name}].use"
                 if not isinstance(used, str):
-                    problems.append(_diag(item.where("use"), where, "must be an entry name"))
+                    problems.append(item.where("use").diagnostic(where, "must be an entry name"))
                     return None
                 resolving.add(name)
                 parent: LDict | None = None
@@ -148,15 +146,16 @@ class _Registry:
                         parent = base.entries[section][used]
                     else:
                         problems.append(
-                            _diag(
-                                item.where("use"),
+                            item.where("use").diagnostic(
                                 where,
                                 f"no {section} entry named '{used}' in the catalogue"
                                 + _hint(used, list(base.entries[section]) if base else []),
                             )
                         )
                 elif used in resolving:
-                    problems.append(_diag(item.where("use"), where, f"'use' cycle through {used}"))
+                    problems.append(
+                        item.where("use").diagnostic(where, f"'use' cycle through {used}")
+                    )
                 elif used in pending:
                     parent = resolve(used)
                 elif base is not None and used in base.entries[section]:
@@ -166,8 +165,7 @@ class _Registry:
                 else:
                     names = list(base.entries[section]) if base else []
                     problems.append(
-                        _diag(
-                            item.where("use"),
+                        item.where("use").diagnostic(
                             where,
                             f"no {section} entry named '{used}' in the catalogue"
                             + _hint(used, names),
@@ -326,7 +324,7 @@ def _validate(registry: _Registry, problems: list[Diagnostic]) -> tuple[Document
                     extra = error["type"] == "extra_forbidden"
                     mark, path, model = _locate(section, entry, loc, extra)
                     key = str(loc[-1]) if loc else None
-                    problems.append(_diag(mark, path, _message(error, model, key)))
+                    problems.append(mark.diagnostic(path, _message(error, model, key)))
     document = Document.model_validate(valid)
     source = SourceMap(raw)
     problems.extend(check_references(document, source, broken))

@@ -88,6 +88,10 @@ class Mark(NamedTuple):
     line: int
     column: int
 
+    def diagnostic(self, field: str, message: str) -> Diagnostic:
+        """A problem found at this place."""
+        return Diagnostic(self.file, self.line, self.column, field, message)
+
 
 class LDict(dict[str, Any]):
     """A mapping that knows where it and each of its keys and values stand in a file."""

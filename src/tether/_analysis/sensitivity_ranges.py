@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from tether._errors import Diagnostic, InputError
+from tether._sweep.spec import get_path, is_number, parse_path
 from tether._yaml import LDict, LList, Mark, read_yaml
 
 __all__ = ["Ranges", "field_bounds", "load_ranges"]
@@ -30,17 +31,11 @@ __all__ = ["Ranges", "field_bounds", "load_ranges"]
 Ranges = dict[str, tuple[float, float]]
 
 
-def _number(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool)
-
-
 def field_bounds(document: Any, path: str) -> tuple[float | None, bool, float | None, bool]:
     """What the field at ``path`` accepts, from its model: ``(low, low_inclusive, high,
     high_inclusive)``; ``None`` where unbounded."""
     from annotated_types import Ge, Gt, Le, Lt
     from pydantic import BaseModel
-
-    from tether._sweep.spec import get_path, parse_path
 
     steps = parse_path(path)
     parent_path = ".".join(
@@ -75,7 +70,7 @@ def _outside(v: float, b: tuple[float | None, bool, float | None, bool]) -> str 
 
 
 def _pair(raw: Any) -> tuple[float, float] | None:
-    if isinstance(raw, LList) and len(raw) == 2 and all(_number(x) for x in raw):
+    if isinstance(raw, LList) and len(raw) == 2 and all(is_number(x) for x in raw):
         return float(raw[0]), float(raw[1])
     return None
 
@@ -83,19 +78,17 @@ def _pair(raw: Any) -> tuple[float, float] | None:
 def _entry(
     document: Any, path: str, raw: Any, mark: Mark, problems: list[Diagnostic]
 ) -> tuple[float, float] | None:
-    from tether._sweep.spec import get_path
-
     where = f"ranges.{path}"
 
     def bad(m: Mark, message: str) -> None:
-        problems.append(Diagnostic(m.file, m.line, m.column, where, message))
+        problems.append(m.diagnostic(where, message))
 
     try:
         current = get_path(document, path)
     except (KeyError, ValueError) as exc:
         bad(mark, f"no field at this path: {exc.args[0] if exc.args else exc}")
         return None
-    if not _number(current):
+    if not is_number(current):
         bad(mark, f"the field holds {current!r}, not a number")
         return None
     if not isinstance(raw, LDict):
@@ -118,7 +111,7 @@ def _entry(
             return None
         lo, hi, m = float(current) * f[0], float(current) * f[1], raw.where("factors")
     else:
-        if not (_number(raw.get("low")) and _number(raw.get("high"))):
+        if not (is_number(raw.get("low")) and is_number(raw.get("high"))):
             bad(raw.mark, "a range needs numbers 'low' and 'high' (or 'factors')")
             return None
         lo, hi, m = float(raw["low"]), float(raw["high"]), raw.where("high")

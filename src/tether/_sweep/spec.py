@@ -106,10 +106,6 @@ class SweepSpec:
     portfolio: tuple[str, ...] = ()
 
 
-def _diag(mark: Mark, where: str, message: str) -> Diagnostic:
-    return Diagnostic(mark.file, mark.line, mark.column, where, message)
-
-
 def parse_path(path: str) -> list[tuple[str, str | None]]:
     """``systems[f-35a].parts[radar].failure_rate`` as ``[(name, key), ...]``."""
     out: list[tuple[str, str | None]] = []
@@ -170,7 +166,7 @@ def set_path(obj: Any, steps: list[tuple[str, str | None]], value: Any) -> Any:
     return obj.model_copy(update={name: new})
 
 
-def _number(v: Any) -> bool:
+def is_number(v: Any) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
 
 
@@ -179,39 +175,39 @@ def _axis(name: str, raw: Any, mark: Mark, sampled: bool, problems: list[Diagnos
     integer = name in _INT_AXES
     if isinstance(raw, LList):
         if not raw:
-            problems.append(_diag(mark, where, "an empty list of values"))
+            problems.append(mark.diagnostic(where, "an empty list of values"))
         return Axis(name, tuple(raw), integer=integer)
     if isinstance(raw, LDict):
         unknown = sorted(set(raw) - {"from", "to", "step", "count"})
         if unknown:
-            problems.append(_diag(raw.mark, where, f"unknown key '{unknown[0]}' in a range"))
+            problems.append(raw.mark.diagnostic(where, f"unknown key '{unknown[0]}' in a range"))
             return Axis(name, ())
         lo: Any = raw.get("from")
         hi: Any = raw.get("to")
-        if not (_number(lo) and _number(hi)):
-            problems.append(_diag(raw.mark, where, "a range needs numbers 'from' and 'to'"))
+        if not (is_number(lo) and is_number(hi)):
+            problems.append(raw.mark.diagnostic(where, "a range needs numbers 'from' and 'to'"))
             return Axis(name, ())
         if hi < lo:
-            problems.append(_diag(raw.mark, where, f"an empty range: 'to' {hi} < 'from' {lo}"))
+            problems.append(raw.mark.diagnostic(where, f"an empty range: 'to' {hi} < 'from' {lo}"))
             return Axis(name, ())
         if "step" in raw:
             step = raw["step"]
-            if not _number(step) or step <= 0:
-                problems.append(_diag(raw.where("step"), where, "'step' must be above 0"))
+            if not is_number(step) or step <= 0:
+                problems.append(raw.where("step").diagnostic(where, "'step' must be above 0"))
                 return Axis(name, ())
             n = int(np.floor((hi - lo) / step + 1e-9)) + 1
             vals = [lo + i * step for i in range(n)]
         elif "count" in raw:
             n = raw["count"]
             if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-                problems.append(_diag(raw.where("count"), where, "'count' must be at least 1"))
+                problems.append(raw.where("count").diagnostic(where, "'count' must be at least 1"))
                 return Axis(name, ())
             vals = list(np.linspace(lo, hi, n)) if n > 1 else [lo]
         elif sampled:
             return Axis(name, (), float(lo), float(hi), integer)
         else:
             problems.append(
-                _diag(raw.mark, where, "a cartesian design needs 'step' or 'count' in a range")
+                raw.mark.diagnostic(where, "a cartesian design needs 'step' or 'count' in a range")
             )
             return Axis(name, ())
         if integer or all(isinstance(x, int) for x in (lo, hi, raw.get("step", 1))):
@@ -219,7 +215,7 @@ def _axis(name: str, raw: Any, mark: Mark, sampled: bool, problems: list[Diagnos
         else:
             vals = [float(v) for v in vals]
         return Axis(name, tuple(dict.fromkeys(vals)), integer=integer)
-    problems.append(_diag(mark, where, "values must be a list or a range {from:, to:}"))
+    problems.append(mark.diagnostic(where, "values must be a list or a range {from:, to:}"))
     return Axis(name, ())
 
 
@@ -232,14 +228,14 @@ def _check_values(
         known = {e.name for e in getattr(doc, name + "s")}
         for v in axis.values:
             if v not in known:
-                problems.append(_diag(mark, where, f"no {name} named '{v}'"))
+                problems.append(mark.diagnostic(where, f"no {name} named '{v}'"))
     elif name == "kinds":
         for v in axis.values:
             vs = v if isinstance(v, list) else [v]
             bad = [k for k in vs if k not in (*KINDS, "all")]
             if bad:
                 problems.append(
-                    _diag(mark, where, f"'{bad[0]}' is not a kind ({', '.join(KINDS)}, all)")
+                    mark.diagnostic(where, f"'{bad[0]}' is not a kind ({', '.join(KINDS)}, all)")
                 )
     elif name in ("start_day", "duration_days", "tempo"):
         want = str if name == "tempo" else int
@@ -249,21 +245,21 @@ def _check_values(
                 or isinstance(v, bool)
                 or (isinstance(v, int) and v < int(name == "duration_days"))
             ):
-                problems.append(_diag(mark, where, f"{v!r} is not a valid {name}"))
+                problems.append(mark.diagnostic(where, f"{v!r} is not a valid {name}"))
     else:
         try:
             current = get_path(doc, name)
         except (KeyError, ValueError) as exc:
             msg = str(exc.args[0]) if exc.args else str(exc)
-            problems.append(_diag(mark, where, f"no field at this path: {msg}"))
+            problems.append(mark.diagnostic(where, f"no field at this path: {msg}"))
             return
-        if not _number(current):
-            problems.append(_diag(mark, where, f"the field holds {current!r}, not a number"))
+        if not is_number(current):
+            problems.append(mark.diagnostic(where, f"the field holds {current!r}, not a number"))
             return
         types[name] = type(current)
         for v in axis.values:
-            if not _number(v):
-                problems.append(_diag(mark, where, f"{v!r} is not a number"))
+            if not is_number(v):
+                problems.append(mark.diagnostic(where, f"{v!r} is not a number"))
 
 
 def _design(axes: tuple[Axis, ...], design: str, samples: int, seed: int) -> list[dict[str, Any]]:
@@ -292,7 +288,9 @@ def _get(top: LDict, key: str, kind: type | tuple[type, ...], problems: list[Dia
     v = top.get(key)
     if v is not None and (not isinstance(v, kind) or isinstance(v, bool)):
         problems.append(
-            _diag(top.where(key), f"sweep.{key}", f"must be a {getattr(kind, '__name__', kind)}")
+            top.where(key).diagnostic(
+                f"sweep.{key}", f"must be a {getattr(kind, '__name__', kind)}"
+            )
         )
         return None
     return v
@@ -323,10 +321,10 @@ def load_sweep(
     top_mark = Mark(file, 1, 1)
     problems: list[Diagnostic] = []
     if not isinstance(root, LDict) or not isinstance(root.get("sweep"), LDict):
-        raise InputError([_diag(top_mark, "sweep", "the file needs a 'sweep:' mapping")])
+        raise InputError([top_mark.diagnostic("sweep", "the file needs a 'sweep:' mapping")])
     unknown = sorted(set(root) - {"sweep", "axes"})
     if unknown:
-        problems.append(_diag(root.key_marks[unknown[0]], unknown[0], "unknown section"))
+        problems.append(root.key_marks[unknown[0]].diagnostic(unknown[0], "unknown section"))
     top: LDict = root["sweep"]
     allowed = {
         "file",
@@ -344,8 +342,8 @@ def load_sweep(
     }
     for k in sorted(set(top) - allowed):
         problems.append(
-            _diag(
-                top.key_marks[k], f"sweep.{k}", f"unknown key (have: {', '.join(sorted(allowed))})"
+            top.key_marks[k].diagnostic(
+                f"sweep.{k}", f"unknown key (have: {', '.join(sorted(allowed))})"
             )
         )
     base_file = _get(top, "file", str, problems)
@@ -360,38 +358,46 @@ def load_sweep(
     reps = replications or _get(top, "replications", int, problems) or 200
     raw_daily = top.get("daily", False)
     if not isinstance(raw_daily, bool):
-        problems.append(_diag(top.where("daily"), "sweep.daily", "true or false"))
+        problems.append(top.where("daily").diagnostic("sweep.daily", "true or false"))
     daily = bool(daily) or raw_daily is True
     if engine not in ENGINES:
-        problems.append(_diag(top.where("engine"), "sweep.engine", f"one of {', '.join(ENGINES)}"))
+        problems.append(
+            top.where("engine").diagnostic("sweep.engine", f"one of {', '.join(ENGINES)}")
+        )
     if reps < 2:
         problems.append(
-            _diag(top.where("replications"), "sweep.replications", "must be at least 2")
+            top.where("replications").diagnostic("sweep.replications", "must be at least 2")
         )
     if seed < 0:
-        problems.append(_diag(top.where("seed"), "sweep.seed", "must be at least 0"))
+        problems.append(top.where("seed").diagnostic("sweep.seed", "must be at least 0"))
     base_portfolio = top.get("portfolio")
     if base_portfolio is not None and not isinstance(base_portfolio, list):
-        problems.append(_diag(top.where("portfolio"), "sweep.portfolio", "a list of option names"))
+        problems.append(
+            top.where("portfolio").diagnostic("sweep.portfolio", "a list of option names")
+        )
         base_portfolio = None
     if force is None:
-        problems.append(_diag(top.mark, "sweep.force", "the force to sweep is missing"))
+        problems.append(top.mark.diagnostic("sweep.force", "the force to sweep is missing"))
     if design not in DESIGNS:
-        problems.append(_diag(top.where("design"), "sweep.design", f"one of {', '.join(DESIGNS)}"))
+        problems.append(
+            top.where("design").diagnostic("sweep.design", f"one of {', '.join(DESIGNS)}")
+        )
     sampled = design in ("latin-hypercube", "sobol")
     if sampled and samples < 1:
         problems.append(
-            _diag(top.where("samples"), "sweep.samples", f"a {design} design needs samples: N")
+            top.where("samples").diagnostic("sweep.samples", f"a {design} design needs samples: N")
         )
     if design == "sobol" and samples >= 1 and samples & (samples - 1):
         problems.append(
-            _diag(top.where("samples"), "sweep.samples", "Sobol samples must be a power of 2")
+            top.where("samples").diagnostic("sweep.samples", "Sobol samples must be a power of 2")
         )
     if chunk < 1:
-        problems.append(_diag(top.where("chunk_size"), "sweep.chunk_size", "must be at least 1"))
+        problems.append(
+            top.where("chunk_size").diagnostic("sweep.chunk_size", "must be at least 1")
+        )
     raw_axes = root.get("axes")
     if not isinstance(raw_axes, LDict) or not raw_axes:
-        problems.append(_diag(root.where("axes"), "axes", "the sweep needs at least one axis"))
+        problems.append(root.where("axes").diagnostic("axes", "the sweep needs at least one axis"))
         raise InputError(problems)
     if problems:
         raise InputError(problems)
@@ -407,13 +413,13 @@ def load_sweep(
     try:
         f = doc.force(str(force))
     except KeyError as exc:
-        raise InputError([_diag(top.where("force"), "sweep.force", str(exc.args[0]))]) from None
+        raise InputError([top.where("force").diagnostic("sweep.force", str(exc.args[0]))]) from None
     if scen_name is not None:
         try:
             scenario = doc.scenario(scen_name)
         except KeyError as exc:
             raise InputError(
-                [_diag(top.where("scenario"), "sweep.scenario", str(exc.args[0]))]
+                [top.where("scenario").diagnostic("sweep.scenario", str(exc.args[0]))]
             ) from None
     else:
         scenario = scenario_for(f"sweep-{f.name}", f.name, horizon)
@@ -427,14 +433,16 @@ def load_sweep(
         mark = raw_axes.key_marks[name]
         if name not in NAMED_AXES and "." not in name:
             problems.append(
-                _diag(
-                    mark, f"axes.{name}", f"not an axis ({', '.join(NAMED_AXES)}, or a field path)"
+                mark.diagnostic(
+                    f"axes.{name}", f"not an axis ({', '.join(NAMED_AXES)}, or a field path)"
                 )
             )
             continue
         if name == "seeds":
             if engine != "montecarlo":
-                problems.append(_diag(mark, "axes.seeds", "a seeds axis needs engine: montecarlo"))
+                problems.append(
+                    mark.diagnostic("axes.seeds", "a seeds axis needs engine: montecarlo")
+                )
             axes.append(Axis(name, parse_seeds(raw, mark, problems), integer=True))
             continue
         if name == "portfolio":
@@ -444,14 +452,13 @@ def load_sweep(
         if ax.values:
             _check_values(ax, doc, mark, types, problems)
         elif ax.low is not None and name in ("jurisdiction", "supplier", "kinds", "tempo"):
-            problems.append(_diag(mark, f"axes.{name}", "a named axis takes a list"))
+            problems.append(mark.diagnostic(f"axes.{name}", "a named axis takes a list"))
         elif ax.low is not None and "." in name:
             _check_values(ax, doc, mark, types, problems)
         axes.append(ax)
     if "jurisdiction" in raw_axes and "supplier" in raw_axes:
         problems.append(
-            _diag(
-                raw_axes.key_marks["supplier"],
+            raw_axes.key_marks["supplier"].diagnostic(
                 "axes.supplier",
                 "cut by jurisdiction or by supplier, not both",
             )
@@ -460,7 +467,7 @@ def load_sweep(
         raise InputError(problems)
     points = _design(tuple(axes), design, samples, seed)
     if not points:
-        raise InputError([_diag(raw_axes.mark, "axes", "the design has no scenario")])
+        raise InputError([raw_axes.mark.diagnostic("axes", "the design has no scenario")])
     digest = hashlib.sha256(
         json.dumps(
             {

@@ -35,10 +35,6 @@ ENGINES = ("analytic", "montecarlo")
 NONE = "(none)"
 
 
-def _diag(mark: Mark, where: str, message: str) -> Diagnostic:
-    return Diagnostic(mark.file, mark.line, mark.column, where, message)
-
-
 def parse_seeds(raw: Any, mark: Mark, problems: list[Diagnostic]) -> tuple[int, ...]:
     """The seeds of a ``seeds:`` axis: a list of whole numbers at least 0, or ``{count: N}``."""
     where = "axes.seeds"
@@ -46,20 +42,22 @@ def parse_seeds(raw: Any, mark: Mark, problems: list[Diagnostic]) -> tuple[int, 
         unknown = sorted(set(raw) - {"count"})
         n = raw.get("count")
         if unknown or not isinstance(n, int) or isinstance(n, bool) or n < 1:
-            problems.append(_diag(raw.mark, where, "seeds: a list of seeds, or {count: N}, N >= 1"))
+            problems.append(
+                raw.mark.diagnostic(where, "seeds: a list of seeds, or {count: N}, N >= 1")
+            )
             return ()
         return tuple(range(n))
     if not isinstance(raw, LList) or not raw:
-        problems.append(_diag(mark, where, "seeds: a non-empty list of seeds, or {count: N}"))
+        problems.append(mark.diagnostic(where, "seeds: a non-empty list of seeds, or {count: N}"))
         return ()
     out: list[int] = []
     for k, v in enumerate(raw):
         if not isinstance(v, int) or isinstance(v, bool) or v < 0:
             problems.append(
-                _diag(raw.where(k), where, f"{v!r} is not a seed (a whole number >= 0)")
+                raw.where(k).diagnostic(where, f"{v!r} is not a seed (a whole number >= 0)")
             )
         elif v in out:
-            problems.append(_diag(raw.where(k), where, f"seed {v} is listed twice"))
+            problems.append(raw.where(k).diagnostic(where, f"seed {v} is listed twice"))
         else:
             out.append(v)
     return tuple(out)
@@ -73,18 +71,18 @@ def check_portfolio(
     problems: list[Diagnostic] = []
     for k, name in enumerate(names):
         if not isinstance(name, str):
-            problems.append(_diag(mark, where, f"{name!r} is not an option name"))
+            problems.append(mark.diagnostic(where, f"{name!r} is not an option name"))
             continue
         if name in names[:k]:
-            problems.append(_diag(mark, where, f"option '{name}' is listed twice"))
+            problems.append(mark.diagnostic(where, f"option '{name}' is listed twice"))
             continue
         opt = known.get(name)
         if opt is None:
             have = ", ".join(sorted(o for o, x in known.items() if x.force == force)) or "none"
-            problems.append(_diag(mark, where, f"no option named '{name}' (have: {have})"))
+            problems.append(mark.diagnostic(where, f"no option named '{name}' (have: {have})"))
         elif opt.force != force:
             problems.append(
-                _diag(mark, where, f"option '{name}' is for force '{opt.force}', not '{force}'")
+                mark.diagnostic(where, f"option '{name}' is for force '{opt.force}', not '{force}'")
             )
     if problems:
         return problems
@@ -94,12 +92,12 @@ def check_portfolio(
         missing = [r for r in opt.requires if r not in chosen]
         if missing:
             problems.append(
-                _diag(mark, where, f"option '{name}' requires {', '.join(missing)}: add it")
+                mark.diagnostic(where, f"option '{name}' requires {', '.join(missing)}: add it")
             )
         clash = [e for e in opt.excludes if e in chosen]
         if clash:
             problems.append(
-                _diag(mark, where, f"option '{name}' excludes {', '.join(clash)}: not both")
+                mark.diagnostic(where, f"option '{name}' excludes {', '.join(clash)}: not both")
             )
     return problems
 
@@ -110,13 +108,15 @@ def parse_portfolios(
     """The portfolios of a ``portfolio:`` axis, each checked (see :func:`check_portfolio`)."""
     where = "axes.portfolio"
     if not isinstance(raw, LList) or not raw:
-        problems.append(_diag(mark, where, "portfolio: a non-empty list of lists of options"))
+        problems.append(mark.diagnostic(where, "portfolio: a non-empty list of lists of options"))
         return ()
     out: list[tuple[str, ...]] = []
     for k, item in enumerate(raw):
         at = raw.where(k)
         if not isinstance(item, list):
-            problems.append(_diag(at, where, f"{item!r} is not a list of option names ([] none)"))
+            problems.append(
+                at.diagnostic(where, f"{item!r} is not a list of option names ([] none)")
+            )
             continue
         found = check_portfolio(doc, force, list(item), at, where)
         problems.extend(found)
