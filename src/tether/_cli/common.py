@@ -8,15 +8,18 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from tether._errors import InputError, TetherError
+
+if TYPE_CHECKING:
+    from tether._model import Document
 
 __all__ = [
     "CatalogueOption",
@@ -25,6 +28,7 @@ __all__ = [
     "err_console",
     "fail",
     "guard",
+    "load_document",
     "out_console",
     "print_error",
     "version",
@@ -78,6 +82,17 @@ def print_error(console: Console, error: TetherError) -> None:
         console.print(f"{n} problem{'s' if n != 1 else ''} found", style="red", highlight=False)
     else:
         console.print(f"[bold red]error[/]: {escape(str(error))}", highlight=False, soft_wrap=True)
+
+
+def load_document(
+    file: Path | None, catalogue: Sequence[str | Path] | None, no_builtin: bool
+) -> Document:
+    """The document of ``file`` with its catalogues, or of the catalogues alone (``None``)."""
+    from tether._loader import load, load_text
+
+    if file is not None:
+        return load(file, catalogue, builtin=not no_builtin)
+    return load_text("{}\n", "<catalogue>", catalogue, builtin=not no_builtin)
 
 
 def write_json(payload: Any) -> None:

@@ -21,6 +21,7 @@ from tether._cli.common import (
     NoBuiltinOption,
     err_console,
     guard,
+    load_document,
     out_console,
     print_error,
     version,
@@ -155,13 +156,8 @@ def exposure_cmd(
     def work() -> None:
         from tether._analysis.exposure import exposure
         from tether._cli.render import exposure_tables, short_flag
-        from tether._loader import load, load_text
 
-        doc = (
-            load(file, catalogue, builtin=not no_builtin)
-            if file is not None
-            else load_text("{}\n", "<catalogue>", catalogue, builtin=not no_builtin)
-        )
+        doc = load_document(file, catalogue, no_builtin)
         with err_console.status(f"sweeping cutoffs over {force}", spinner="dots"):
             ranked = exposure(
                 doc, force, by=by.value, horizon=horizon, start_day=start, duration=days

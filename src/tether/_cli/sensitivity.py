@@ -14,6 +14,7 @@ from tether._cli.common import (
     CatalogueOption,
     NoBuiltinOption,
     guard,
+    load_document,
     out_console,
     write_json,
 )
@@ -88,19 +89,13 @@ def sensitivity_cmd(
         from tether._analysis.sensitivity import load_ranges, sensitivity
         from tether._analysis.sensitivity_salib import require_salib
         from tether._errors import TetherError
-        from tether._loader import load, load_text
 
         require_salib()
-        cat = [str(c) for c in catalogue or []]
         src = file
         name: str | None = force
         if src is None and Path(force).is_file():
             src, name = Path(force), None
-        doc = (
-            load(src, cat, builtin=not no_builtin)
-            if src is not None
-            else load_text("scenarios: []", "<catalogue>", cat, builtin=not no_builtin)
-        )
+        doc = load_document(src, catalogue, no_builtin)
         spans, file_factors = load_ranges(ranges, doc) if ranges is not None else ({}, None)
         lo, hi = file_factors or (0.5, 2.0)
         factors = (lo if low is None else low, hi if high is None else high)
