@@ -219,6 +219,12 @@ def test_sampled_lengths_give_the_line_rate_of_each_replication(
         ("{product: missile, network: nope}", "network", "no industry network named 'nope'"),
         ("{product: missile, buyer: Z}", "buyer", "'Z' is not a buyer of missile"),
         ("{product: missile, share: 0.7}, {product: missile, share: 0.5}", "share", "above 1"),
+        (  # said once, where the sum first passes 1
+            "{product: missile, share: 0.7}, {product: missile, share: 0.5}, "
+            "{product: missile, share: 0.2}",
+            "resupply[1].share",
+            "sum to 1.2, above 1",
+        ),
     ],
 )
 def test_located_errors(entry: str, field: str, message: str) -> None:

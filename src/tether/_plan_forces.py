@@ -46,13 +46,11 @@ def plan_problems(doc: Document, force: Force, scenario: Scenario) -> list[Diagn
     if problems:
         return problems
     where, text = located(doc, "scenarios", scenario.name, "forces")
-    said: dict[str, Diagnostic] = {}
-    for p in check_line_resupply(doc, force):  # one per buyer and product: the first sum
-        said.setdefault(
-            p.message.split(" sum to ")[0],
-            Diagnostic(*where, text, f"forces {', '.join(scenario.members)}: {p.message}"),
-        )
-    return list(said.values())
+    names = ", ".join(scenario.members)
+    return [
+        Diagnostic(*where, text, f"forces {names}: {p.message}")
+        for p in check_line_resupply(doc, force)
+    ]
 
 
 def option_suppliers(doc: Document, changes: Changes) -> set[str]:

@@ -90,9 +90,11 @@ def item_of(doc: Document, force: Force, r: Resupply) -> LineItem:
 
 def check_line_resupply(doc: Document, force: Force) -> list[Diagnostic]:
     """Unknown networks, products or buyers of the force's resupplies from lines, and
-    shares of one buyer's allocation summing above 1, each located."""
+    shares of one buyer's allocation summing above 1 (once, at the resupply where the sum
+    first passes 1), each located."""
     problems: list[Diagnostic] = []
     total: dict[tuple[str, str, str], float] = {}
+    over: set[tuple[str, str, str]] = set()
     for fi, fleet in enumerate(force.fleets):
         for mname, holding in fleet.munitions.items():
             for j, r in enumerate(holding.resupply):
@@ -131,7 +133,8 @@ def check_line_resupply(doc: Document, force: Force) -> list[Diagnostic]:
                     continue
                 key = (net.name, r.product, buyer)
                 total[key] = total.get(key, 0.0) + r.share
-                if total[key] > 1 + 1e-9:
+                if total[key] > 1 + 1e-9 and key not in over:  # once, where it first passes 1
+                    over.add(key)
                     say("share", f"shares of {buyer}'s {r.product} sum to {total[key]:g}, above 1")
     return problems
 
