@@ -137,19 +137,22 @@ def stopped_suppliers(doc: Document, cutoff: Cutoff) -> dict[str, frozenset[str]
             stopped[s.name] |= kinds
         if cutoff.supplier == s.name:
             stopped[s.name] |= kinds
+    edges = [
+        (s.name, c.by, frozenset(expand_kinds(list(c.kinds))))
+        for s in doc.suppliers
+        for c in s.controlled_by
+    ]
+    for name, by, edge in edges:  # control by the cut jurisdiction or supplier itself
+        if by == cutoff.jurisdiction or by == cutoff.supplier:
+            stopped[name] |= edge & kinds
     changed = True
-    while changed:
+    while changed:  # then by stopped suppliers, transitively
         changed = False
-        for s in doc.suppliers:
-            for c in s.controlled_by:
-                edge = set(expand_kinds(list(c.kinds)))
-                if c.by == cutoff.jurisdiction or c.by == cutoff.supplier:
-                    add = edge & kinds
-                else:
-                    add = edge & stopped.get(c.by, set())
-                if not add <= stopped[s.name]:
-                    stopped[s.name] |= add
-                    changed = True
+        for name, by, edge in edges:
+            add = edge & stopped.get(by, set())
+            if not add <= stopped[name]:
+                stopped[name] |= add
+                changed = True
     return {name: frozenset(k) for name, k in stopped.items() if k}
 
 

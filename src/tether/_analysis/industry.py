@@ -344,16 +344,19 @@ def line_output(
         (c, _stopped_sites(doc, net, c.model_copy(update={"kinds": ["all"]}))) for c in cutoffs
     ]
     day_list = [int(d) for d in days]
+    t = np.array(day_list, dtype=np.int64)
+    down = {site.name: np.zeros(len(t), dtype=np.bool_) for site in net.sites}
+    for c, sites in stops:
+        on = (t >= c.start_day) & (t < (c.end_day if c.end_day is not None else np.inf))
+        for name in sites & down.keys():
+            down[name] |= on
     capacity = np.zeros((len(day_list), len(products)))
-    for d, day in enumerate(day_list):
-        down: set[str] = set()
-        for c, sites in stops:
-            if c.start_day <= day and (c.end_day is None or day < c.end_day):
-                down |= sites
-        for site in net.sites:
-            if site.name not in down:
-                for prod, line in site.makes.items():
-                    capacity[d, index[prod]] += line.capacity_on(day) / per
+    for site in net.sites:
+        for prod, line in site.makes.items():
+            # Line.capacity_on over every day at once: the last ramp step at or before it
+            steps = np.array([line.capacity] + [r.capacity for r in line.ramp]) / per
+            now = steps[np.searchsorted([r.day for r in line.ramp], t, side="right")]
+            capacity[:, index[prod]] += np.where(down[site.name], 0.0, now)
     fill = fill_rates(capacity, need, bom, order)
     output = fill * demand
     alloc = np.zeros((len(day_list), len(products), len(buyers)))
