@@ -254,16 +254,16 @@ def _touches(doc: Document, c: Cutoff, suppliers: set[str]) -> bool:
 
 def _segments(rate: F64, item: int, gate: int, start: int, until: int) -> list[Any]:
     """Windowed rows of a day-by-day rate: one per stretch of constant, non-zero rate."""
-    rows = []
-    day = start
-    while day < until:
-        end = day + 1
-        while end < until and rate[end] == rate[day]:
-            end += 1
-        if abs(rate[day]) > 1e-12:
-            rows.append((item, gate, float(rate[day]), day, end))
-        day = end
-    return rows
+    if until <= start:
+        return []
+    span = rate[start:until]
+    firsts = start + np.flatnonzero(np.r_[True, span[1:] != span[:-1]])
+    ends = np.r_[firsts[1:], until]
+    return [
+        (item, gate, float(rate[a]), int(a), int(b))
+        for a, b in zip(firsts, ends, strict=True)
+        if abs(rate[a]) > 1e-12
+    ]
 
 
 def line_rows(
