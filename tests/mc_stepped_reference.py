@@ -30,6 +30,7 @@ def reference_stepped(
     rng: np.random.Generator,
     burn: int = 0,
     divert: B8 | None = None,
+    row_burn: I64 | None = None,
 ) -> tuple[NDArray[np.int32], None, None]:
     """Items out ``[R, P, T]``, stepping day by day (and no availability: the engine
     computes it from the items out).
@@ -41,7 +42,8 @@ def reference_stepped(
 
     With ``burn > 0`` the pipelines start ``burn`` days before day 0 (Poisson at rate
     ``lam_ss``) and are stepped through those days at day 0's tempo with no cutoff, so that
-    day 0 finds them in the steady state of these dynamics rather than of ``lam_ss``.
+    day 0 finds them in the steady state of these dynamics rather than of ``lam_ss``;
+    with ``row_burn [P]``, a row's pipeline stands still until ``row_burn`` days before.
     """
     H = plan.horizon
     T = H + 1
@@ -49,7 +51,8 @@ def reference_stepped(
     exits = np.zeros((burn + T + 1, reps, P), dtype=np.int64)  # [instant + burn, R, P]
     flat_exits = exits.reshape(-1)
     r0, p0, route0, need0 = _pipeline_draw(plan, rows, lam_ss, reps, rng)
-    back0 = _back_burn(clocks, r0, rows[p0], route0, need0 - burn, burn)
+    start = np.full(P, burn) if row_burn is None else row_burn
+    back0 = _back_burn(clocks, r0, rows[p0], route0, need0 - start[p0], burn)
     np.add.at(exits, (back0, r0, p0), 1)
     current = np.zeros((reps, P), dtype=np.int64)
     np.add.at(current, (r0, p0), 1)
@@ -84,7 +87,7 @@ def reference_stepped(
                     np.add.at(exits, (tb, rr, pp), take[rr, pp])
         current_t = out[t] if t >= 0 else current.astype(np.int32)
         share = np.ones((reps, P)) if operating is None else operating(t, current_t)[0][:, column]
-        rate = scale[:, max(t, 0)][None, :] * share
+        rate = scale[:, max(t, 0)][None, :] * share * (t >= -start)[None, :]
         n = rng.poisson(rate)
         current += n
         rep, p = np.nonzero(n)

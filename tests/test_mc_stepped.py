@@ -133,7 +133,8 @@ def test_thinning_agrees_with_cannibalisation(monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_the_sparse_availability_equals_the_general_one() -> None:
-    """The per-day share operating computed only where rows have backorders equals
+    """The per-day share operating computed only where rows have backorders, and by
+    table look-up (:func:`mc_stepped.table_operating`), equals
     :func:`availability_from_backorders` on every row (with and without
     cannibalisation, Z of 1 to 3, a fleet with no units, a fleet's rows apart)."""
     rng = np.random.default_rng(3)
@@ -142,14 +143,30 @@ def test_the_sparse_availability_equals_the_general_one() -> None:
     fleets = np.array([0, 0, 1, 2, 2])
     spares = np.array([1, 0, 2, 3, 0])
     out = rng.integers(0, 9, size=(50, 5)).astype(np.int32)
-    for cannibalise, fleet in itertools.product((False, True), (fleets, fleets[[4, 0, 2, 1, 3]])):
-        operating = montecarlo._sparse_operating(units, quantity, fleet, spares, cannibalise)
+    out[:5] += 20  # past N Z: no unit up
+    for cannibalise, fleet, how in itertools.product(
+        (False, True), (fleets, fleets[[4, 0, 2, 1, 3]]), ("sparse", "table")
+    ):
+        args = (units, quantity, fleet, spares, cannibalise)
+        operating = (
+            mc_stepped.sparse_operating(*args)
+            if how == "sparse"
+            else mc_stepped.table_operating(*args)
+        )
+        assert operating is not None
         fast, bo = operating(0, out)
         held = np.maximum(out - spares[None].astype(np.int32), 0)
         slow = montecarlo.availability_from_backorders(held, fleet, units, quantity, 3, cannibalise)
         np.testing.assert_allclose(fast, slow, rtol=1e-12, atol=1e-15)
         by_fleet = np.stack([held[:, fleet == k].sum(axis=1) for k in range(3)], axis=1)
         np.testing.assert_array_equal(bo, by_fleet)
+    assert (fast == 0).any()
+    monkey = mc_stepped.TABLE_ENTRIES
+    try:
+        mc_stepped.TABLE_ENTRIES = 10  # tables too large: the caller's other way
+        assert mc_stepped.table_operating(units, quantity, fleets, spares, False) is None
+    finally:
+        mc_stepped.TABLE_ENTRIES = monkey
 
 
 def test_same_seed_same_draws_and_blocks_of_days(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -164,3 +181,72 @@ def test_same_seed_same_draws_and_blocks_of_days(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(mc_stepped, "FAILURE_BLOCK", 50)
     split = montecarlo.run_montecarlo(plan, 1500, np.random.default_rng(7), keep_samples=[])
     _assert_agree(whole, split)
+
+
+def _two_fleets() -> Plan:
+    """Two fleets on the 'available' basis, one turning its items round in 8 days, the
+    other in 60: the first needs a burn-in of 24 days, the second of 180."""
+    import yaml
+
+    import tether
+
+    def system(name: str, turnaround: float, rate: float) -> dict[str, Any]:
+        part = {
+            "name": "item",
+            "failure_rate": rate,
+            "supplier_repair": {"supplier": "acme", "turnaround_days": turnaround},
+        }
+        return {"name": name, "parts": [part]}
+
+    def fleet(name: str, spares: int) -> dict[str, Any]:
+        return {
+            "name": name,
+            "system": name,
+            "area": "a",
+            "units": 10,
+            "hours_per_day": 1.0,
+            "spares": {"item": spares},
+            "tempo_basis": "available",
+        }
+
+    doc = {
+        "suppliers": [{"name": "acme", "jurisdiction": "US"}],
+        "systems": [system("fast", 8.0, 0.15), system("slow", 60.0, 0.03)],
+        "forces": [
+            {
+                "name": "f",
+                "operator": "EE",
+                "areas": [{"name": "a"}],
+                "fleets": [fleet("fast", 6), fleet("slow", 12)],
+            }
+        ],
+        "scenarios": [
+            {
+                "name": "s",
+                "force": "f",
+                "horizon_days": 40,
+                "cutoffs": [{"supplier": "acme", "start_day": 10, "end_day": 25}],
+            }
+        ],
+    }
+    loaded = tether.load_text(yaml.safe_dump(doc, sort_keys=False), "two.yaml")
+    return compile_scenario(loaded, loaded.scenario())
+
+
+def test_each_fleet_burns_in_on_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fleets are independent on the stepped path, so each is burned in for its own
+    turnarounds (24 and 180 days here): the same distribution, within sampling error, as
+    burning both in for the longer one (every day, both fleets, both members)."""
+    from tether._engine import mc_parts
+
+    plan = _two_fleets()
+    rows = np.arange(len(plan.part_labels))
+    assert list(mc_parts.burn_in_rows(plan, rows)) == [24, 180]
+    own = montecarlo.run_montecarlo(plan, 3000, np.random.default_rng(21), keep_samples=[])
+    monkeypatch.setattr(
+        montecarlo,
+        "burn_in_rows",
+        lambda plan, rows: np.full(len(rows), mc_parts.burn_in_days(plan, rows)),
+    )
+    longest = montecarlo.run_montecarlo(plan, 3000, np.random.default_rng(22), keep_samples=[])
+    _assert_agree(own, longest)

@@ -21,10 +21,12 @@ from numpy.typing import NDArray
 from tether._engine.arrays import Plan
 from tether._engine.groups import group_max, group_mul
 from tether._engine.mc_clock import Clocks
+from tether._engine.poisson import backorders_and_up
 
 __all__ = [
     "availability_from_backorders",
     "burn_in_days",
+    "burn_in_rows",
     "outstanding_fixed",
 ]
 
@@ -94,6 +96,65 @@ def burn_in_days(plan: Plan, rows: I64) -> int:
 
 #: Mean turnarounds simulated before day 0 on the stepped path (see :func:`burn_in_days`).
 BURN_IN_TURNAROUNDS = 3.0
+
+
+def start_availability(plan: Plan) -> F64:
+    """Availability ``[F]`` from which the stepped fleets on the 'available' basis start
+    (1 for the others): the analytic engine's steady-state fixed point ``A = Phi(A)`` at
+    day 0's tempo (as :func:`tether._engine.analytic.steady_state`, there by 60 bisection
+    steps), solved per fleet by regula falsi with the Illinois rule, to 1e-12. The
+    burn-in starts from it; only its pipelines' mean depends on it."""
+    f, nf = plan.part_fleet, len(plan.fleets)
+    on = plan.available_basis
+    if not on.any():
+        return np.ones(nf)
+    pre = plan.row_from == 0 if len(plan.row_from) else np.ones(len(f), dtype=np.bool_)
+    n = np.where(plan.units[f] > 0, plan.units[f], 1.0)
+    base = np.where(pre, plan.units[f] * plan.quantity * plan.failure_rate * plan.hours[f, 0], 0.0)
+    tbar = (plan.share * plan.route_time).sum(axis=1)
+
+    def gap(a: F64) -> F64:  # a - Phi(a), increasing in a
+        _, up = backorders_and_up((base * a[f] * tbar)[:, None], plan.spares, n, plan.quantity)
+        log_a = np.zeros(nf)
+        with np.errstate(divide="ignore"):
+            np.add.at(log_a, f, np.log(up[:, 0]))
+        return a - np.exp(log_a)
+
+    lo, hi = np.zeros(nf), np.ones(nf)
+    g_lo, g_hi = gap(lo), gap(hi)
+    side = np.zeros(nf)
+    for _ in range(100):
+        if not on.any() or np.all(((hi - lo) < 1e-12) | ~on):
+            break
+        x = np.where(
+            g_hi > g_lo, hi - g_hi * (hi - lo) / np.where(g_hi > g_lo, g_hi - g_lo, 1.0), hi
+        )
+        x = np.clip(x, lo, hi)
+        g = gap(x)
+        if np.all((np.abs(g) < 1e-13) | ~on):
+            lo = hi = x
+            break
+        up = g > 0
+        g_hi = np.where(~up & (side < 0), g_hi / 2, g_hi)
+        g_lo = np.where(up & (side > 0), g_lo / 2, g_lo)
+        hi, g_hi = np.where(up, x, hi), np.where(up, g, g_hi)
+        lo, g_lo = np.where(up, lo, x), np.where(up, g_lo, g)
+        side = np.where(up, 1.0, -1.0)
+    out: F64 = np.where(on, 0.5 * (lo + hi), 1.0)
+    return out
+
+
+def burn_in_rows(plan: Plan, rows: I64) -> I64:
+    """Burn-in days of each of ``rows`` (``[P]``): :func:`burn_in_days` of its fleet's rows
+    among ``rows``. Fleets are independent of one another on the stepped path (a row's
+    demand depends only on its own fleet's availability, capacities are per row), so each
+    fleet needs only its own burn-in; before it the fleet's pipelines stand still."""
+    fleet = plan.part_fleet[rows]
+    out = np.ones(len(rows), dtype=np.int64)
+    for k in np.unique(fleet):
+        mine = fleet == k
+        out[mine] = burn_in_days(plan, rows[mine])
+    return out
 
 
 def _back_burn(clocks: Clocks, rep: I64, part: I64, route: I64, when: F64, burn: int) -> I64:

@@ -27,7 +27,14 @@ from tether._engine.arrays import Plan
 from tether._engine.mc_clock import Clocks
 from tether._engine.mc_parts import _back_burn, _diverted, _pipeline_draw, _route_of
 
-__all__ = ["FAILURE_BLOCK", "Operating", "outstanding_stepped"]
+__all__ = [
+    "FAILURE_BLOCK",
+    "Operating",
+    "outstanding_stepped",
+    "sparse_operating",
+    "table_operating",
+    "units_operating",
+]
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -44,6 +51,147 @@ Stepped = tuple[NDArray[np.int32] | None, F64 | None, F64 | None]
 
 #: Most candidate failures drawn at once (a block of days at a time): about 100 bytes each.
 FAILURE_BLOCK = 1_000_000
+
+
+#: Most entries of the per-row availability tables of :func:`table_operating` (beyond,
+#: the caller computes the shares another way).
+TABLE_ENTRIES = 4_000_000
+
+
+def table_operating(
+    units: F64, quantity: F64, fleet: I64, spares: I64, cannibalise: bool
+) -> Operating | None:
+    """The share operating ``[R, K]`` of ``K`` fleets and their backorders from items out
+    per row ``[R, P]`` (one group each, constant stock and units: each row's ``fleet``
+    among the ``K``), by table look-up: each row's share of units up (or units down, with
+    cannibalisation) is tabulated once for every backorder count ``0 .. N Z`` (more
+    leave none up), so that a day costs a handful of array operations. The values are
+    those of :func:`~tether._engine.mc_parts.availability_from_backorders`; ``None`` when
+    the tables would pass :data:`TABLE_ENTRIES`."""
+    K, P = len(units), len(fleet)
+    z = quantity.astype(np.int64)
+    nz = units[fleet] * quantity
+    size = np.where(nz > 0, np.ceil(np.maximum(nz, 0.0)), 0).astype(np.int64) + 1
+    if not P or int(size.sum()) > TABLE_ENTRIES:
+        return None
+    order = np.argsort(fleet, kind="stable")
+    perm = None if np.array_equal(order, np.arange(P)) else order
+    sf = fleet[order]
+    starts = np.flatnonzero(np.r_[True, sf[1:] != sf[:-1]])
+    present = sf[starts]
+    offset = np.r_[0, np.cumsum(size[order])[:-1]].astype(np.int32)
+    cap = (size[order] - 1).astype(np.int32)
+    stock = spares[order].astype(np.int32)
+    pieces, downs = [], []
+    for i in order:
+        b = np.arange(size[i], dtype=np.float64)
+        if nz[i] <= 0:
+            h = np.ones(size[i])
+        else:
+            m, left = nz[i], nz[i] - b
+            h = np.maximum(left, 0.0) / m
+            for j in range(1, int(z[i])):
+                h *= np.maximum(left - j, 0.0) / max(m - j, 1.0)
+        pieces.append(h)
+        downs.append(np.ceil(b / quantity[i]))
+    table, down_table = np.concatenate(pieces), np.concatenate(downs)
+    safe_units = np.where(units > 0, units, 1.0)[present]
+    one_each = len(present) == K and np.array_equal(present, np.arange(K))
+
+    def operating(t: int, out_t: NDArray[np.int32]) -> tuple[F64, F64]:
+        o = out_t if perm is None else out_t[:, perm]
+        b = o - stock[None, :]
+        np.maximum(b, 0, out=b)
+        held_k = np.add.reduceat(b, starts, axis=1).astype(np.float64)
+        np.minimum(b, cap[None, :], out=b)
+        b += offset[None, :]
+        if cannibalise:
+            down = np.maximum.reduceat(down_table.take(b), starts, axis=1)
+            up = np.maximum(units[present][None, :] - down, 0.0) / safe_units[None, :]
+            share_k = np.where(units[present][None, :] > 0, up, 1.0)
+        else:
+            share_k = np.multiply.reduceat(table.take(b), starts, axis=1)
+        if one_each:
+            return share_k, held_k
+        share, held = np.ones((o.shape[0], K)), np.zeros((o.shape[0], K))
+        share[:, present], held[:, present] = share_k, held_k
+        return share, held
+
+    return operating
+
+
+def units_operating(
+    units: F64, units0: F64, quantity: F64, fleet: I64, spares: I64, cannibalise: bool
+) -> Operating | None:
+    """:func:`~tether._engine.table_operating` for fleets whose units change
+    over time (``units [K, T]``; ``units0`` before day 0): one set of tables per distinct
+    units on some day (``None`` when one would be too large)."""
+    levels, which = np.unique(
+        np.concatenate([units0[:, None], units], axis=1).T, axis=0, return_inverse=True
+    )
+    which = which.reshape(-1)
+    built: dict[int, Operating | None] = {}
+    for i in np.unique(which):
+        built[int(i)] = table_operating(levels[i], quantity, fleet, spares, cannibalise)
+        if built[int(i)] is None:
+            return None
+
+    def operating(t: int, out_t: NDArray[np.int32]) -> tuple[F64, F64]:
+        op = built[int(which[0 if t < 0 else t + 1])]
+        assert op is not None
+        return op(t, out_t)
+
+    return operating
+
+
+def sparse_operating(
+    units: F64, quantity: F64, fleet: I64, spares: I64, cannibalise: bool
+) -> Operating:
+    """:func:`availability_from_backorders` of items out per row (one group each, constant
+    stock and units) to fleets ``[R, K]``, and the fleets' backorders, computed only where
+    a row has backorders (most cells have none on most days)."""
+    K = len(units)
+    z = quantity.astype(np.int64)
+    zf = quantity[:] * 1.0
+    nz = units[fleet] * zf
+    empty = nz <= 0
+    nz_safe = np.where(empty, zf, nz)
+    stock = spares.astype(np.int32)
+    most = int(z.max()) if len(z) else 1
+    safe_units = np.where(units > 0, units, 1.0)
+
+    def operating(t: int, out_t: NDArray[np.int32]) -> tuple[F64, F64]:
+        total = np.ones((out_t.shape[0], K))
+        held = np.zeros((out_t.shape[0], K))
+        r, c = np.nonzero(out_t > stock)
+        if not len(r):
+            return total, held
+        b = (out_t[r, c] - stock[c]).astype(np.float64)
+        # one reduction per (replication, fleet) with backorders: cells come in row-major
+        # order, so these are runs (sorted first when a fleet's rows are not contiguous)
+        at = r * K + fleet[c]
+        if K > 1 and np.any(at[1:] < at[:-1]):
+            order = np.argsort(at, kind="stable")
+            at, b, c = at[order], b[order], c[order]
+        starts = np.flatnonzero(np.r_[True, at[1:] != at[:-1]])
+        cells = at[starts]
+        held.reshape(-1)[cells] = np.add.reduceat(b, starts)
+        if cannibalise:  # N - max_i ceil(B_i / Z_i) units up
+            down = np.zeros((out_t.shape[0], K))
+            down.reshape(-1)[cells] = np.maximum.reduceat(np.ceil(b / zf[c]), starts)
+            up = np.maximum(units[None, :] - down, 0.0) / safe_units[None, :]
+            return np.where(units[None, :] > 0, up, 1.0), held
+        # P(a unit's Z positions all filled) = prod_{j<Z} (NZ - B - j) / (NZ - j)
+        m = nz_safe[c]
+        left = m - b
+        h = np.maximum(left, 0.0) / m
+        for j in range(1, most):
+            h *= np.where(j < z[c], np.maximum(left - j, 0.0) / np.maximum(m - j, 1.0), 1.0)
+        h[empty[c]] = 1.0
+        total.reshape(-1)[cells] = np.multiply.reduceat(h, starts)
+        return total, held
+
+    return operating
 
 
 class _Queues:
@@ -116,10 +264,13 @@ class _Queues:
         np.add.at(self.queue, (rep, self.slot(p, route)), np.int64(1))
 
 
-def _daily_rate(scale: F64, burn: int, H: int) -> F64:
+def _daily_rate(scale: F64, burn: int, H: int, row_burn: I64 | None = None) -> F64:
     """Upper-bound failure rate per row and stepped day ``[P, burn + H]`` (day 0's tempo
-    through the burn-in)."""
-    return np.concatenate([np.repeat(scale[:, :1], burn, axis=1), scale[:, :H]], axis=1)
+    through the burn-in; with ``row_burn [P]``, none before a row's own burn-in starts)."""
+    rate = np.concatenate([np.repeat(scale[:, :1], burn, axis=1), scale[:, :H]], axis=1)
+    if row_burn is not None:
+        rate[:, :burn][np.arange(burn)[None, :] < (burn - row_burn)[:, None]] = 0.0
+    return rate
 
 
 def _day_blocks(rate: F64, reps: int) -> list[tuple[int, int]]:
@@ -158,10 +309,16 @@ def _candidates(
     rep, p = np.divmod(key, P)
     v = rng.random(len(p)) * np.take(total, p)
     width = d1 - d0
-    if np.all(span == span[:, :1]):  # a constant rate: invert in closed form
-        u = v / np.take(span[:, 0], p)
-        day = np.minimum(u.astype(np.int64), width - 1)
+    # the first day each row has a rate (rows whose burn-in starts later have none before)
+    lo = np.minimum((span > 0).argmax(axis=1), width - 1)
+    ref = span[np.arange(P), lo]
+    after = np.arange(width)[None, :] >= lo[:, None]
+    if np.all(np.where(after, span == ref[:, None], span == 0)):
+        # a constant rate from each row's first day: invert in closed form
+        u = v / np.take(ref, p)
+        day = np.minimum(u.astype(np.int64), width - 1 - np.take(lo, p))
         xi = u - day
+        day += np.take(lo, p)
     else:
         offset = np.concatenate([[0.0], np.cumsum(total + 1.0)[:-1]])
         flat = (cum + offset[:, None]).ravel()
@@ -186,6 +343,7 @@ def outstanding_stepped(
     rng: np.random.Generator,
     burn: int = 0,
     divert: B8 | None = None,
+    row_burn: I64 | None = None,
 ) -> Stepped:
     """Items out ``[R, P, T]`` of part ``rows``, stepping day by day; with ``operating``,
     instead, each fleet's share operating and backorders ``[R, K, T]`` on each day (what
@@ -201,6 +359,8 @@ def outstanding_stepped(
     With ``burn > 0`` the pipelines start ``burn`` days before day 0 (Poisson at rate
     ``lam_ss``) and are stepped through those days at day 0's tempo with no cutoff, so that
     day 0 finds them in the steady state of these dynamics rather than of ``lam_ss``.
+    ``row_burn [P]`` (at most ``burn``): each row's own burn-in (its fleet's); a row's
+    pipeline stands still until ``row_burn`` days before day 0.
     """
     H = plan.horizon
     T = H + 1
@@ -210,14 +370,15 @@ def outstanding_stepped(
     flat_exits = exits.reshape(-1)
     arrive = np.zeros((n_exits, reps, P), dtype=np.int32) if operating is None else None
     r0, p0, route0, need0 = _pipeline_draw(plan, rows, lam_ss, reps, rng)
-    back0 = _back_burn(clocks, r0, rows[p0], route0, need0 - burn, burn)
+    start = np.full(P, burn, dtype=np.int64) if row_burn is None else row_burn
+    back0 = _back_burn(clocks, r0, rows[p0], route0, need0 - np.take(start, p0), burn)
     one = np.int32(1)  # np.add.at is fast only with matching types
     np.add.at(flat_exits, (back0 * reps + r0) * P + p0, one)
     current = np.zeros((reps, P), dtype=np.int32)
     np.add.at(current.reshape(-1), r0 * P + p0, one)
     queues = _Queues(plan, rows, clocks, reps, burn, n_exits)
     limited = np.isfinite(plan.route_capacity[rows])
-    rate = _daily_rate(scale, burn, H)
+    rate = _daily_rate(scale, burn, H, row_burn)
     K = int(column.max()) + 1 if len(column) else 1
     shares = np.ones((T, reps, K)) if operating is not None else None
     held = np.zeros((T, reps, K)) if operating is not None else None

@@ -20,7 +20,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tether._engine import mc_stepped
-from tether._engine.analytic import steady_state
 from tether._engine.arrays import KIND_INDEX, Plan
 from tether._engine.factors import munitions_factor, service_factor, software_factor
 from tether._engine.groups import group_add, group_mul
@@ -29,7 +28,9 @@ from tether._engine.mc_force import Force, divert_mask, force_of
 from tether._engine.mc_parts import (
     availability_from_backorders,
     burn_in_days,
+    burn_in_rows,
     outstanding_fixed,
+    start_availability,
 )
 from tether._engine.mc_stepped import Stepped, outstanding_stepped
 from tether._engine.mc_watch import Watch, Watched
@@ -133,8 +134,9 @@ def _parts(
     for group, burn in ((rows[basis_rows], True), (rows[~basis_rows], False)):
         days = burn_in_days(plan, group) if burn and len(group) else 0
         for block in fleet_blocks(plan, group, reps, days + T + 1):
+            row_burn = burn_in_rows(plan, block) if burn else None
             items, share, fleet_held = _stepped(
-                plan, force, block, lam, lam_ss, clocks, divert, reps, rng, cannibalise, days
+                plan, force, block, lam, lam_ss, clocks, divert, reps, rng, cannibalise, row_burn
             )
             if items is not None:
                 _combine(plan, force, block, items, cannibalise, avail, backorders)
@@ -247,11 +249,12 @@ def _stepped(
     reps: int,
     rng: np.random.Generator,
     cannibalise: bool,
-    burn: int,
+    row_burn: I64 | None,
 ) -> Stepped:
-    """Part ``rows`` (whole fleets) of fleets stepped day by day, after ``burn`` days of
-    burn-in: items out ``[R, P, T]`` on the 'fleet' basis; on the 'available' basis, the
-    fleets' availability and backorders ``[R, K, T]`` instead (see
+    """Part ``rows`` (whole fleets) of fleets stepped day by day, after a burn-in of
+    ``row_burn [P]`` days (each row's fleet's; none when ``None``): items out
+    ``[R, P, T]`` on the 'fleet' basis; on the 'available' basis, the fleets'
+    availability and backorders ``[R, K, T]`` instead (see
     :func:`~tether._engine.mc_stepped.outstanding_stepped`)."""
     fleets, local = np.unique(plan.part_fleet[rows], return_inverse=True)
     basis = plan.available_basis[fleets][local]
@@ -264,11 +267,19 @@ def _stepped(
     units0 = plan.units[fleets]
     quantity = plan.quantity[lead]
     row_fleet = local.reshape(-1).astype(np.int64)
-    operating = (
-        _sparse_operating(units0, plan.quantity[rows], row_fleet, plan.spares[rows], cannibalise)
-        if not force.grouped and force.stock is None and not force.units_change
-        else None
-    )
+    operating = None
+    if not force.grouped and force.stock is None and not force.units_change:
+        args = (units0, plan.quantity[rows], row_fleet, plan.spares[rows], cannibalise)
+        operating = mc_stepped.table_operating(*args) or mc_stepped.sparse_operating(*args)
+    elif not force.grouped and force.stock is None:
+        operating = mc_stepped.units_operating(
+            force.units[fleets],
+            units0,
+            plan.quantity[rows],
+            row_fleet,
+            plan.spares[rows],
+            cannibalise,
+        )
 
     def general(t: int, out_t: NDArray[np.int32]) -> tuple[F64, F64]:
         total_g = np.zeros((out_t.shape[0], len(gids)), dtype=np.int64)
@@ -291,59 +302,10 @@ def _stepped(
         clocks,
         reps,
         rng,
-        burn=burn,
+        burn=0 if row_burn is None else int(row_burn.max()),
         divert=divert,
+        row_burn=row_burn,
     )
-
-
-def _sparse_operating(
-    units: F64, quantity: F64, fleet: I64, spares: I64, cannibalise: bool
-) -> Callable[[int, NDArray[np.int32]], tuple[F64, F64]]:
-    """:func:`availability_from_backorders` of items out per row (one group each, constant
-    stock and units) to fleets ``[R, K]``, and the fleets' backorders, computed only where
-    a row has backorders (most cells have none on most days)."""
-    K = len(units)
-    z = quantity.astype(np.int64)
-    zf = quantity[:] * 1.0
-    nz = units[fleet] * zf
-    empty = nz <= 0
-    nz_safe = np.where(empty, zf, nz)
-    stock = spares.astype(np.int32)
-    most = int(z.max()) if len(z) else 1
-    safe_units = np.where(units > 0, units, 1.0)
-
-    def operating(t: int, out_t: NDArray[np.int32]) -> tuple[F64, F64]:
-        total = np.ones((out_t.shape[0], K))
-        held = np.zeros((out_t.shape[0], K))
-        r, c = np.nonzero(out_t > stock)
-        if not len(r):
-            return total, held
-        b = (out_t[r, c] - stock[c]).astype(np.float64)
-        # one reduction per (replication, fleet) with backorders: cells come in row-major
-        # order, so these are runs (sorted first when a fleet's rows are not contiguous)
-        at = r * K + fleet[c]
-        if K > 1 and np.any(at[1:] < at[:-1]):
-            order = np.argsort(at, kind="stable")
-            at, b, c = at[order], b[order], c[order]
-        starts = np.flatnonzero(np.r_[True, at[1:] != at[:-1]])
-        cells = at[starts]
-        held.reshape(-1)[cells] = np.add.reduceat(b, starts)
-        if cannibalise:  # N - max_i ceil(B_i / Z_i) units up
-            down = np.zeros((out_t.shape[0], K))
-            down.reshape(-1)[cells] = np.maximum.reduceat(np.ceil(b / zf[c]), starts)
-            up = np.maximum(units[None, :] - down, 0.0) / safe_units[None, :]
-            return np.where(units[None, :] > 0, up, 1.0), held
-        # P(a unit's Z positions all filled) = prod_{j<Z} (NZ - B - j) / (NZ - j)
-        m = nz_safe[c]
-        left = m - b
-        h = np.maximum(left, 0.0) / m
-        for j in range(1, most):
-            h *= np.where(j < z[c], np.maximum(left - j, 0.0) / np.maximum(m - j, 1.0), 1.0)
-        h[empty[c]] = 1.0
-        total.reshape(-1)[cells] = np.multiply.reduceat(h, starts)
-        return total, held
-
-    return operating
 
 
 def _rows(cut: B8, index: I64, kind: str, reps: int) -> B8:
@@ -523,7 +485,7 @@ def run_montecarlo(
         raise ValueError("the watched member's baseline must be simulated before it")
     B, nf, T = len(plan.batch), len(plan.fleets), plan.horizon + 1
     keep = set(range(B) if keep_samples is None else keep_samples)
-    _, a_ss = steady_state(plan)
+    a_ss = start_availability(plan)
     force = force_of(plan)
     units = force.units[None] if force.units_change else plan.units[None, :, None]
     sums = {k: np.zeros((B, nf, T)) for k in FACTORS}
