@@ -38,6 +38,17 @@ def test_public_names_load_on_first_use() -> None:
     assert "importlib.metadata" in _loaded("import tether; tether.__version__")
 
 
+def test_a_run_loads_no_scipy_stats() -> None:
+    """scipy.stats costs about a second to import; the engines and the run path use
+    scipy.special (sensitivity and sweep designs import scipy.stats.qmc when asked)."""
+    code = (
+        "import sys; sys.modules.pop('scipy.stats', None)\n"
+        "import tether._api, tether._engine.analytic, tether._engine.montecarlo\n"
+        "assert 'scipy.stats' not in sys.modules, 'scipy.stats imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
 def test_lazy_names_are_the_real_objects() -> None:
     import tether
     from tether._engine.poisson import ebo
