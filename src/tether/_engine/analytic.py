@@ -137,6 +137,8 @@ def part_pipelines(plan: Plan, b: int) -> F64:
 def _operating_share(plan: Plan) -> F64:
     """Share of each fleet's units operating before day 0: 1 on the 'fleet' basis, the
     steady-state availability on the 'available' basis."""
+    if not plan.available_basis.any():  # the steady state would be computed for nothing
+        return np.ones(len(plan.fleets))
     _, a_ss = steady_state(plan)
     return np.asarray(np.where(plan.available_basis, a_ss, 1.0), dtype=np.float64)
 

@@ -15,13 +15,15 @@ needed to absolute accuracy only, and equals the incomplete-gamma evaluation to 
 
 from __future__ import annotations
 
+from math import comb
+
 import numpy as np
 from numpy.typing import NDArray
 
 from tether._engine import poisson
 from tether._engine.poisson import SPREAD, ebo, negligible_top
 
-__all__ = ["grouped_backorders_and_up"]
+__all__ = ["group_backorders_and_up", "grouped_backorders_and_up"]
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -32,37 +34,86 @@ def _sum_tail(m: F64, a: int) -> tuple[F64, F64]:
     """``P(X >= a)`` (absolute accuracy) and ``P(X = a)`` for one integer ``a``."""
     with np.errstate(under="ignore"):
         term = np.exp(-m)
-        below = np.zeros_like(m)
-        for k in range(a):
-            below += term
+        if not a:
+            return np.ones_like(m), term
+        below = term.copy()
+        for k in range(1, a + 1):
             term *= m
-            term *= 1.0 / (k + 1)
+            term *= 1.0 / k
+            if k < a:
+                below += term
     q: F64 = 1.0 - below
     return q, term
 
 
-def _group(m: F64, a: int, n: F64, z: int) -> tuple[F64, F64]:
-    """Backorders and share up of cells with spares ``a`` and ``Z = z``; ``m``, ``n`` ``[c]``."""
+def group_backorders_and_up(m: F64, a: int, n: F64, z: int) -> tuple[F64, F64]:
+    """Backorders and share up of flat cells ``m [c]`` with spares ``a`` and ``Z = z``
+    (``n [c]`` units): :func:`~tether._engine.poisson.backorders_and_up` for one group."""
     if a <= poisson.SMALL_A:
         q, pmf = _sum_tail(m, a)
     else:
         q, pmf = poisson._tail_gamma(m, np.full(len(m), a, dtype=np.int64))
-    back: F64 = np.maximum(m * q - a * (q - pmf), 0.0)
+    back: F64 = m * q
+    back -= a * (q - pmf)
+    np.maximum(back, 0.0, out=back)
+    reach = np.sqrt(m)
+    reach += 1.0
+    reach *= SPREAD  # Poisson mass beyond m +- reach: below 1e-25
     if z == 1:
         holes = back.copy()
         top = a + n
-        near = top < m + SPREAD * np.sqrt(m) + SPREAD
-        if near.any():
-            near[near] = ~negligible_top(m[near], top[near], 2, 1.0)
-        if near.any():
+        near = np.flatnonzero(top < m + reach)
+        if len(near):
+            near = near[~negligible_top(m[near], top[near], 2, 1.0)]
+        if len(near):
             holes[near] -= ebo(m[near], top[near].astype(np.int64))
             np.maximum(holes, 0.0, out=holes)
         up: F64 = 1.0 - holes / n
     else:
-        s = np.full(len(m), a, dtype=np.int64)
-        up = poisson._up_z(m[:, None], s, n, z, q[:, None], pmf[:, None])[:, 0]
+        up = _up_z(m, a, n, z, q, pmf, reach)
     np.clip(up, 0.0, 1.0, out=up)
     return back, up
+
+
+def _up_z(m: F64, a: int, n: F64, z: int, q: F64, pmf: F64, reach: F64) -> F64:
+    """:func:`tether._engine.poisson._up_z` on flat cells of one spares level ``a``
+    (``reach = SPREAD (sqrt(m) + 1)``): the same series, corrections and direct sums."""
+    M = n * z
+    top = a + M
+    if z > poisson.SERIES_MAX:  # the series' coefficients would overflow: sum directly
+        direct = np.zeros_like(m)
+        rows = np.flatnonzero(top >= m - reach)
+        if len(rows):
+            direct[rows] = poisson._up_direct(m[rows], np.full(len(rows), float(a)), n[rows], z)
+        return direct
+    binom = [np.ones_like(M)]  # C(M, j), j = 0..z
+    for j in range(1, z + 1):
+        binom.append(binom[-1] * (M - j + 1) / j)
+    coef = [(-1) ** k * comb(z, k) / binom[k] for k in range(z + 1)]
+    with np.errstate(over="ignore", invalid="ignore"):
+        gs = poisson._upper_moments(m, float(a), q, pmf, z)  # type: ignore[arg-type]
+        up: F64 = 1.0 + coef[1] * gs[1]
+        for k in range(2, z + 1):
+            up += coef[k] * gs[k]
+    rows = np.flatnonzero(top < m + reach)
+    if len(rows):
+        rows = rows[~poisson._negligible_fix(m[rows], top[rows], M[rows], z)]
+    if len(rows):
+        mt, at = m[rows], top[rows]
+        qt, pt = poisson._tail(mt, at.astype(np.int64))
+        gt = poisson._upper_moments(mt, at, qt, pt, z)
+        fix = np.zeros_like(mt)
+        for k in range(1, z + 1):
+            inner = sum(binom[k - i][rows] * gt[i] for i in range(1, k + 1))
+            fix += coef[k][rows] * inner
+        up[rows] -= fix
+    low = m - reach
+    up[top < low] = 0.0  # grounded: P(B < M) < 1e-25
+    cancel = (np.sqrt(m) * poisson.DIRECT > M) | (m - a > M)
+    rows = np.flatnonzero(cancel & (top >= low))
+    if len(rows):
+        up[rows] = poisson._up_direct(m[rows], np.full(len(rows), float(a)), n[rows], z)
+    return up
 
 
 def grouped_backorders_and_up(m: F64, s: I64, n: F64, z: F64) -> tuple[F64, F64]:
@@ -82,7 +133,9 @@ def grouped_backorders_and_up(m: F64, s: I64, n: F64, z: F64) -> tuple[F64, F64]
     ends = np.r_[starts[1:], c]
     back, up = np.empty(c), np.empty(c)
     for lo, hi in zip(starts.tolist(), ends.tolist(), strict=True):
-        back[lo:hi], up[lo:hi] = _group(m[lo:hi], int(s[lo]), n[lo:hi], int(zi[lo]))
+        back[lo:hi], up[lo:hi] = group_backorders_and_up(
+            m[lo:hi], int(s[lo]), n[lo:hi], int(zi[lo])
+        )
     if order is not None:
         b_out, u_out = np.empty(c), np.empty(c)
         b_out[order], u_out[order] = back, up

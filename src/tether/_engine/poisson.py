@@ -45,7 +45,11 @@ def _tail(m: F64, a: ArrayLike) -> tuple[F64, F64]:
     """``P(X >= a)`` and ``P(X = a)`` for ``X ~ Poisson(m)``, integer ``a >= 0``."""
     a = np.asarray(a)
     if FAST:
-        small = np.broadcast_to(a <= SMALL_A, np.broadcast_shapes(np.shape(m), a.shape))
+        # the sum where the tail is not small: beyond m + 2 sqrt(m) + 1 it would mostly
+        # fall below SUM_TAIL_MIN and be evaluated again
+        with np.errstate(invalid="ignore"):
+            small = (a <= SMALL_A) & (a - m <= 2.0 * np.sqrt(m) + 1.0)
+        small = np.broadcast_to(small, np.broadcast_shapes(np.shape(m), a.shape))
         if small.any():
             mb = np.broadcast_to(m, small.shape)
             ab = np.broadcast_to(a, small.shape)

@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tether._engine import poisson
-from tether._engine.cells import grouped_backorders_and_up
+from tether._engine.cells import group_backorders_and_up, grouped_backorders_and_up
 from tether._engine.pipeline import Clock
 from tether._engine.poisson import availability_log, backorders_and_up
 
@@ -63,39 +63,63 @@ def changing_days(
     return lo, np.minimum(hi, T)
 
 
-def _window_means(
-    clocks: list[Clock],
-    cid: I64,
-    share: F64,
-    tau: F64,
-    lam: F64,
-    row: I64,
-    day: I64,
-    tables: list[tuple[F64, I64] | None],
-) -> F64:
-    """Pipeline means on cells ``(row, day)`` of rows with constant demand ``lam``:
-    ``lam * sum_r share_r (t - u*_r(t))`` (``Lambda(u) = lam u`` on both sides of day 0),
-    with the routes' lag tables (:func:`_route_tables`) where they were built."""
-    still = _still(clocks, cid, share)
-    d = np.where(still, 0.0, share * tau).sum(axis=1)[row]  # routes whose clocks run
-    for r in range(share.shape[1]):
-        if not still[:, r].any():
-            continue
-        got = tables[r]
-        if got is not None:  # one gather per cell from the route's lag table
-            table, j = got
-            sh = np.where(still[:, r], share[:, r], 0.0)
-            d += sh[row] * table[j[row] * len(clocks[0].A) + day]
-            continue
-        for c in np.unique(cid[still[:, r], r]):
-            ck = clocks[int(c)]
-            in_group = still[:, r] & (cid[:, r] == c)
-            sh = np.where(in_group, share[:, r], 0.0)
-            cells = np.flatnonzero(in_group[row])
-            rc, t = row[cells], day[cells]
-            d[cells] += sh[rc] * _lags(ck, tau[:, r][rc], t)
-    out: F64 = lam[row] * d
-    return out
+class _Means:
+    """Pipeline means of rows ``rows [k]`` with constant demand ``lam`` on their windows
+    of days ``lo [k] + 0..w - 1``: ``lam * sum_r share_r (t - u*_r(t))``
+    (``Lambda(u) = lam u`` on both sides of day 0). A route whose clock runs gives
+    ``lam share_r tau_r`` on every day; a stopped one one gather per cell from its lag
+    table (:func:`_route_tables`), or :func:`_lags` per cell where no table was built."""
+
+    def __init__(
+        self,
+        clocks: list[Clock],
+        cid: I64,
+        share: F64,
+        tau: F64,
+        lam: F64,
+        rows: I64,
+        lo: I64,
+        tables: list[tuple[F64, I64] | None],
+    ) -> None:
+        self.clocks, self.lo, self.rows = clocks, lo, rows
+        self.cid, self.tau = cid[rows], tau[rows]
+        still = _still(clocks, self.cid, share[rows])
+        part = lam[rows, None] * share[rows]
+        self.base: F64 = np.where(still, 0.0, part * self.tau).sum(axis=1)
+        H1 = len(clocks[0].A)
+        self.terms: list[tuple[F64, I64, F64]] = []  # (table, row offset, lam share)
+        self.other: list[tuple[int, F64]] = []  # routes without a table
+        for r in range(share.shape[1]):
+            if not still[:, r].any():
+                continue
+            sh = np.where(still[:, r], part[:, r], 0.0)
+            got = tables[r]
+            if got is None:
+                self.other.append((r, sh))
+            else:
+                self.terms.append((got[0], got[1][rows] * H1 + lo, sh))
+
+    def piece(self, a: int, b: int, w: I64, at: I64, ar: I64) -> F64:
+        """Means on the cells of rows ``a..b - 1`` (``w`` days each, the row's first cell
+        at ``at``; ``ar = arange(w.sum())``), row after row."""
+        m: F64 = np.repeat(self.base[a:b], w)
+        for table, off, sh in self.terms:
+            idx = np.repeat(off[a:b] - at, w)
+            idx += ar
+            v = np.take(table, idx)
+            v *= np.repeat(sh[a:b], w)
+            m += v
+        if self.other:
+            local = np.repeat(np.arange(b - a), w)
+            day = np.repeat(self.lo[a:b] - at, w) + ar
+            for r, sh in self.other:
+                cid = self.cid[a:b, r]
+                for c in np.unique(cid[sh[a:b] > 0]):
+                    cells = np.flatnonzero((cid == c)[local] & (sh[a:b] > 0)[local])
+                    rc = local[cells] + a
+                    lag = _lags(self.clocks[int(c)], self.tau[rc, r], day[cells])
+                    m[cells] += sh[rc] * lag
+        return m
 
 
 def _still(clocks: list[Clock], cid: I64, share: F64) -> B8:
@@ -184,7 +208,8 @@ def flat_fleet_sums(
     run of days with the same pipeline mean (exact: equal means give equal values). A row
     grounded at its steady state stays grounded (its pipeline never falls below it).
     ``steady`` is :func:`steady_sums` of the rows if already known (it does not depend on
-    the cutoffs)."""
+    the cutoffs). Rows are taken a group of equal ``(Z, spares)`` at a time, in pieces of
+    at most about ``chunk_cells`` cells."""
     s, n, z, fleet = rows
     if steady is None:
         steady = steady_sums(lam * (share * tau).sum(axis=1), rows, n_fleets)
@@ -193,36 +218,68 @@ def flat_fleet_sums(
     bo: F64 = np.repeat(b_sum[:, None], T, axis=1)
     lo, hi = changing_days(clocks, cid, share, tau, np.ones(len(lam), dtype=np.bool_), T)
     moving = np.flatnonzero((hi > lo) & np.isfinite(l0))
-    if poisson.FAST and len(moving):  # cells grouped by (Z, spares): see tether._engine.cells
-        key = z[moving].astype(np.int64) * (int(s.max()) + 1) + s[moving]
-        moving = moving[np.argsort(key, kind="stable")]
+    if not len(moving):
+        return log_a, bo
+    key = z[moving].astype(np.int64) * (int(s.max()) + 1) + s[moving]
+    order = np.argsort(key, kind="stable")
+    moving, key = moving[order], key[order]
     width = hi[moving] - lo[moving]
     # tables no larger than the cells they serve, nor than a few chunks (memory stays
     # bounded by the chunk, as tether._size counts it; beyond, lags are computed per cell)
     cap = min(int(width.sum()), 4 * chunk_cells)
     tables = _route_tables(clocks, cid, tau, _still(clocks, cid, share), cap)
-    ends = np.cumsum(width)
-    start = 0
-    while start < len(moving):
-        stop = max(start + 1, int(np.searchsorted(ends, ends[start] - width[start] + chunk_cells)))
-        mv, w = moving[start:stop], width[start:stop]
-        row = np.repeat(mv, w)
-        day = np.repeat(lo[mv], w) + np.arange(len(row)) - np.repeat(np.cumsum(w) - w, w)
-        m = _window_means(clocks, cid, share, tau, lam, row, day, tables)
-        new = np.ones(len(m), dtype=np.bool_)
-        new[1:] = (m[1:] != m[:-1]) | (row[1:] != row[:-1])
-        first = np.flatnonzero(new)
-        run = np.cumsum(new) - 1
-        r1 = row[first]
-        if poisson.FAST:
-            bc, uc = grouped_backorders_and_up(m[first], s[r1], n[r1], z[r1])
-        else:
-            b2, u2 = backorders_and_up(m[first][:, None], s[r1], n[r1], z[r1])
+    means = _Means(clocks, cid, share, tau, lam, moving, lo[moving], tables)
+    keys = fleet[moving] * T + lo[moving]
+    s_m, n_m, z_m, l0_m, b0_m = s[moving], n[moving], z[moving], l0[moving], b0[moving]
+    for a, b in _pieces(key, width, chunk_cells):
+        w = width[a:b]
+        at = np.cumsum(w) - w  # each row's first cell in the piece
+        c = int(at[-1] + w[-1])
+        ar = np.arange(c)
+        m = means.piece(a, b, w, at, ar)
+        new = np.empty(c, dtype=np.bool_)
+        new[1:] = m[1:] != m[:-1]
+        new[at] = True
+        first = np.flatnonzero(new)  # each run of equal means: its first cell
+        per_row = np.diff(np.r_[np.searchsorted(first, at), len(first)])
+        runs = np.diff(np.r_[first, c])
+        mf, nf = m[first], np.repeat(n_m[a:b], per_row)
+        if not poisson.FAST:
+            sf, zf = np.repeat(s_m[a:b], per_row), np.repeat(z_m[a:b], per_row)
+            b2, u2 = backorders_and_up(mf[:, None], sf, nf, zf)
             bc, uc = b2[:, 0], u2[:, 0]
-        key = fleet[row] * T + day
-        dl = (availability_log(uc) - l0[r1])[run]
-        db = (bc - b0[r1])[run]
-        log_a += np.bincount(key, weights=dl, minlength=n_fleets * T).reshape(n_fleets, T)
-        bo += np.bincount(key, weights=db, minlength=n_fleets * T).reshape(n_fleets, T)
-        start = stop
+        elif key[a] == key[b - 1]:  # one group
+            bc, uc = group_backorders_and_up(mf, int(s_m[a]), nf, int(z_m[a]))
+        else:
+            sf, zf = np.repeat(s_m[a:b], per_row), np.repeat(z_m[a:b], per_row)
+            bc, uc = grouped_backorders_and_up(mf, sf, nf, zf)
+        dl = availability_log(uc)
+        dl -= np.repeat(l0_m[a:b], per_row)
+        bc -= np.repeat(b0_m[a:b], per_row)
+        cell = np.repeat(keys[a:b] - at, w)
+        cell += ar
+        size = n_fleets * T
+        log_a += np.bincount(cell, np.repeat(dl, runs), size).reshape(n_fleets, T)
+        bo += np.bincount(cell, np.repeat(bc, runs), size).reshape(n_fleets, T)
     return log_a, bo
+
+
+def _pieces(key: I64, width: I64, size: int) -> list[tuple[int, int]]:
+    """Consecutive ranges of rows (sorted by ``key``) of about ``size`` cells at most
+    (``width`` cells each; one row may be larger), cut at a change of ``key`` where the
+    piece holds half as many cells already."""
+    ends = np.cumsum(width)
+    change = np.flatnonzero(key[1:] != key[:-1]) + 1
+    out = []
+    a = 0
+    n = len(key)
+    while a < n:
+        base = int(ends[a] - width[a])
+        b = max(a + 1, int(np.searchsorted(ends, base + size, side="right")))
+        if b < n:  # end at the last change of key in the second half of the piece
+            c = change[(change > a) & (change <= b)]
+            if len(c) and ends[c[-1] - 1] - base >= size // 2:
+                b = int(c[-1])
+        out.append((a, b))
+        a = b
+    return out
