@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from pathlib import Path
 
 import numpy as np
 import pytest
 from benchmarks.analytic import synthetic_force
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
 import tether
 import tether._engine.analytic as analytic
 import tether._engine.poisson as poisson
+import tether._engine.reuse as reuse
 from tether._engine.arrays import Plan
 from tether._engine.pipeline import clock
+from tether._engine.reuse import _route_tables as route_tables
 from tether._engine.reuse import changing_days
 from tether._engine.varying import plain_rows
 from tether._plan import compile_scenario
@@ -82,3 +87,40 @@ def test_reuse_on_a_force_that_changes_for_a_few_rows(monkeypatch: pytest.Monkey
     assert plain_rows(changed).sum() > len(plan.part_labels) // 2
     assert not plain_rows(changed)[[3, 17, 40, 50]].any()
     both(changed, monkeypatch)
+
+
+def test_small_pieces_and_lags_without_tables(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunks of 600 cells: pieces of a few rows, some holding several ``(Z, spares)``
+    groups, and no lag table (the lags computed per cell): the straightforward numbers."""
+    _, plan = synthetic_force(400, 150)
+    monkeypatch.setattr(analytic, "CHUNK_CELLS", 600)
+    built = []
+
+    def spy(*args: object) -> object:
+        out = route_tables(*args)  # type: ignore[arg-type]
+        built.append(out)
+        return out
+
+    monkeypatch.setattr(reuse, "_route_tables", spy)
+    both(plan, monkeypatch)
+    assert built and all(t is None for tables in built for t in tables)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    widths=st.lists(st.integers(1, 50), min_size=1, max_size=60),
+    groups=st.integers(1, 6),
+    size=st.integers(1, 120),
+    seed=st.integers(0, 1000),
+)
+def test_pieces_cover_rows_in_order(widths: list[int], groups: int, size: int, seed: int) -> None:
+    """Pieces are consecutive, cover every row once, and hold at most ``size`` cells
+    unless they are one row."""
+    width = np.array(widths, dtype=np.int64)
+    key = np.sort(np.random.default_rng(seed).integers(0, groups, len(width)))
+    pieces = reuse._pieces(key, width, size)
+    assert pieces[0][0] == 0 and pieces[-1][1] == len(width)
+    for (a, b), (c, _) in itertools.pairwise(pieces):
+        assert a < b == c
+    for a, b in pieces:
+        assert b - a == 1 or width[a:b].sum() <= size
