@@ -127,6 +127,19 @@ def test_thinning_agrees_with_the_daily_poisson_path(
     _assert_agree(new, old)
 
 
+@pytest.mark.parametrize("case", list(CASES))
+def test_counted_candidates_agree_with_the_daily_poisson_path(
+    case: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every row's candidates drawn as counts per replication, route, day and half-day
+    and thinned binomially (:func:`mc_stepped._counted`, used for rows with many failures
+    a day; here forced on every row): the same law as the straightforward path."""
+    monkeypatch.setattr(mc_stepped, "DENSE_RATE", 0.0)
+    plan = CASES[case]()
+    new, old = _both(plan, 1500, monkeypatch)
+    _assert_agree(new, old)
+
+
 def test_thinning_agrees_with_cannibalisation(monkeypatch: pytest.MonkeyPatch) -> None:
     new, old = _both(_plan(), 1500, monkeypatch, cannibalise=True)
     _assert_agree(new, old)
@@ -250,3 +263,50 @@ def test_each_fleet_burns_in_on_its_own(monkeypatch: pytest.MonkeyPatch) -> None
     )
     longest = montecarlo.run_montecarlo(plan, 3000, np.random.default_rng(22), keep_samples=[])
     _assert_agree(own, longest)
+
+
+@pytest.mark.parametrize("spares", [0, 3, 12, 40])
+def test_the_start_is_the_analytic_fixed_point(spares: int) -> None:
+    """The stepped path's starting availability (regula falsi) is the analytic engine's
+    steady-state fixed point (60 bisection steps), to 1e-12, from an easy fleet to one
+    with no spares at all; fleets on the 'fleet' basis start at 1."""
+    from tether._engine.analytic import steady_state
+    from tether._engine.mc_parts import start_availability
+
+    for plan in (
+        _plan(fleet={"spares": {"item": spares, "b": 2}, "tempo_basis": "available"}),
+        _two_fleets(),
+    ):
+        _, want = steady_state(plan)
+        got = start_availability(plan)
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
+        assert (got < 1).all()
+    fixed = _plan(fleet={"spares": {"item": spares, "b": 2}})
+    assert_array_equal(start_availability(fixed), np.ones(1))
+
+
+def test_counted_candidates_have_the_rate_and_the_half_days() -> None:
+    """Counts per route and half-day: their totals are Poisson with the upper-bound rate
+    times the route's share (times 1 - phi or phi for the half-days of a turnaround
+    ``n + phi``), within 4 standard errors, and each half-day's instant is inside it."""
+    plan = _plan()
+    rows = np.arange(len(plan.part_labels))
+    span = np.array([[3.0] * 5, [2.0] * 5])  # failures a day of each row
+    _, p, _, xi, route, n = mc_stepped._counted(
+        plan, rows, span, np.array([0, 1]), 4000, np.random.default_rng(4)
+    )
+    assert n.min() >= 1
+    for row in rows:
+        for r in range(3):
+            share = plan.share[row, r]
+            tau = plan.route_time[row, r]
+            phi = tau - np.floor(tau)
+            mine = (p == row) & (route == r)
+            if share == 0:
+                assert not mine.any()
+                continue
+            late = mine & (xi > 1 - phi)
+            for got, w in ((n[mine].sum(), 1.0), (n[late].sum(), phi)):
+                want = 4000 * span[row].sum() * share * w
+                assert abs(got - want) <= 4 * np.sqrt(max(want, 1.0)), (row, r, got, want)
+            assert np.all(np.ceil(xi[mine] + phi) == np.where(late[mine], 2, 1))

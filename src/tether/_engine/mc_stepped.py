@@ -260,8 +260,8 @@ class _Queues:
         else:
             np.add.at(exits_flat, index.ravel(), take.ravel().astype(np.int32))
 
-    def join(self, rep: I64, p: I64, route: I64) -> None:
-        np.add.at(self.queue, (rep, self.slot(p, route)), np.int64(1))
+    def join(self, rep: I64, p: I64, route: I64, count: NDArray[np.int32] | np.int32) -> None:
+        np.add.at(self.queue, (rep, self.slot(p, route)), np.asarray(count, dtype=np.int64))
 
 
 def _daily_rate(scale: F64, burn: int, H: int, row_burn: I64 | None = None) -> F64:
@@ -288,6 +288,49 @@ def _day_blocks(rate: F64, reps: int) -> list[tuple[int, int]]:
     return blocks
 
 
+#: Rows with at least this many failures a day per replication (at the upper-bound rate)
+#: have their candidates drawn as counts per replication, route, day and half-day (see
+#: :func:`_counted`) rather than one by one.
+DENSE_RATE = 2.0
+
+#: Candidates: replication, row, stepped day, instant within the day, route, and the
+#: number of failures each stands for (``None``: one each).
+Candidates = tuple[I64, I64, I64, F64, I64, I64 | None]
+
+
+def _counted(
+    plan: Plan, rows: I64, span: F64, dense: I64, reps: int, rng: np.random.Generator
+) -> Candidates:
+    """Candidate failures of the ``dense`` rows (local indices) on the days of ``span``,
+    as counts: per replication, row, route, day and half-day, a Poisson count at the
+    upper-bound rate. A failure at ``u + xi`` on a route of turnaround ``n + phi`` is back
+    at the clock's ``A(u) + n + 1`` when ``xi <= 1 - phi`` and ``+ 2`` otherwise on a day
+    the clock runs (whatever the day while it stands still), so each half-day's failures
+    share their return instant: each group carries one instant inside its half-day.
+    Thinned with the share operating ``s``, a group of ``n`` keeps ``Binomial(n, s)``:
+    the same law as failures drawn one by one."""
+    p_l, r_l, xi_l, w_l = [], [], [], []
+    for p in dense:
+        for r in range(3):
+            share = float(plan.share[rows[p], r])
+            if share <= 0:
+                continue
+            tau = float(plan.route_time[rows[p], r])
+            phi = tau - np.floor(tau)
+            halves = [((1.0 - phi) / 2, 1.0 - phi)] + ([(1.0 - phi / 2, phi)] if phi > 0 else [])
+            for xi, w in halves:
+                p_l.append(p)
+                r_l.append(r)
+                xi_l.append(xi)
+                w_l.append(share * w)
+    cp = np.array(p_l, dtype=np.int64)
+    mean = span[cp] * np.array(w_l)[:, None]  # [L, W]
+    n = rng.poisson(np.broadcast_to(mean, (reps, *mean.shape)))
+    rep, cell, day = np.nonzero(n)
+    count = n[rep, cell, day]
+    return rep, cp[cell], day, np.array(xi_l)[cell], np.array(r_l, dtype=np.int64)[cell], count
+
+
 def _candidates(
     plan: Plan,
     rows: I64,
@@ -295,15 +338,21 @@ def _candidates(
     block: tuple[int, int],
     reps: int,
     rng: np.random.Generator,
-) -> tuple[I64, I64, I64, F64, I64]:
+    dense: I64 | None = None,
+) -> Candidates:
     """Candidate failures of stepped days ``block`` at the upper-bound ``rate``: their
-    replication, row, stepped day, instant within the day and route, sorted by day."""
+    replication, row, stepped day, instant within the day and route, sorted by day; the
+    ``dense`` rows' (local indices) as counts (:func:`_counted`), after the single ones
+    of each day, with each candidate's count (``None`` without dense rows)."""
     d0, d1 = block
     P = len(rows)
     span = rate[:, d0:d1]
     cum = np.zeros((P, d1 - d0 + 1))
     np.cumsum(span, axis=1, out=cum[:, 1:])
     total = cum[:, -1]
+    if dense is not None and len(dense):
+        total = total.copy()
+        total[dense] = 0.0
     n = rng.poisson(np.broadcast_to(total, (reps, P)))
     key = np.repeat(np.arange(reps * P), n.ravel())
     rep, p = np.divmod(key, P)
@@ -327,8 +376,21 @@ def _candidates(
         rate = span[p, day]  # > 0 but for rounding at a zero-rate day's edge
         xi = np.clip((v - cum[p, day]) / np.where(rate > 0, rate, 1.0), 0.0, 1.0)
     route = _route_of(plan, np.take(rows, p), rng.random(len(p)))
-    order = np.argsort(day.astype(np.uint16 if width < 2**16 else np.int64), kind="stable")
-    return rep[order], p[order], day[order] + d0, xi[order], route[order]
+    if dense is None or not len(dense):
+        order = np.argsort(day.astype(np.uint16 if width < 2**16 else np.int64), kind="stable")
+        return rep[order], p[order], day[order] + d0, xi[order], route[order], None
+    c_rep, c_p, c_day, c_xi, c_route, c_n = _counted(plan, rows, span, dense, reps, rng)
+    key = np.concatenate([2 * day, 2 * c_day + 1])  # a day's single candidates first
+    order = np.argsort(key, kind="stable")
+    count = np.concatenate([np.ones(len(p), dtype=np.int64), c_n])
+    return (
+        np.concatenate([rep, c_rep])[order],
+        np.concatenate([p, c_p])[order],
+        np.concatenate([day, c_day])[order] + d0,
+        np.concatenate([xi, c_xi])[order],
+        np.concatenate([route, c_route])[order],
+        count[order],
+    )
 
 
 def outstanding_stepped(
@@ -379,6 +441,12 @@ def outstanding_stepped(
     queues = _Queues(plan, rows, clocks, reps, burn, n_exits)
     limited = np.isfinite(plan.route_capacity[rows])
     rate = _daily_rate(scale, burn, H, row_burn)
+    # rows with many failures a day: their candidates drawn as counts (not with
+    # diversion, which would move a count's route within it)
+    dense_row = None
+    if operating is not None and divert is None:
+        dense_row = (rate.max(axis=1, initial=0.0) >= DENSE_RATE).astype(np.int64)
+    dense = None if dense_row is None or not dense_row.any() else np.flatnonzero(dense_row)
     K = int(column.max()) + 1 if len(column) else 1
     shares = np.ones((T, reps, K)) if operating is not None else None
     held = np.zeros((T, reps, K)) if operating is not None else None
@@ -386,7 +454,7 @@ def outstanding_stepped(
     def run(block: tuple[int, int]) -> None:
         """Draw the candidates of stepped days ``block`` and step through them (a
         function, so that one block's candidate arrays are freed before the next)."""
-        rep, p, d, xi, route = _candidates(plan, rows, rate, block, reps, rng)
+        rep, p, d, xi, route, count = _candidates(plan, rows, rate, block, reps, rng, dense)
         keep = rng.random(len(p)) if operating is not None else None
         t_of = d - burn
         if divert is not None:
@@ -410,7 +478,15 @@ def outstanding_stepped(
             )
         exit_at = (back * reps + rep) * P + p
         cell = rep * P + p
-        starts = np.searchsorted(d, np.arange(block[0], block[1] + 1))
+        if count is None:
+            starts = np.searchsorted(d, np.arange(block[0], block[1] + 1))
+            halves = starts[1:]  # no counted candidates: a day's single ones end with it
+        else:  # a day's single candidates, then its counted ones
+            assert dense_row is not None
+            split_at = np.searchsorted(
+                2 * d + dense_row[p], np.arange(2 * block[0], 2 * block[1] + 1)
+            )
+            starts, halves = split_at[::2], split_at[1::2]
         if operating is None:
             assert arrive is not None
             np.add.at(arrive.reshape(-1), (d + 1) * reps * P + cell, one)
@@ -426,11 +502,26 @@ def outstanding_stepped(
                     assert capped is not None
                     c = capped[s:e]
                     if c.any():
-                        queues.join(rep[s:e][c], p[s:e][c], route[s:e][c])
+                        queues.join(rep[s:e][c], p[s:e][c], route[s:e][c], one)
             return
         assert keep is not None
         assert shares is not None
         assert held is not None
+
+        def _accept(acc: I64, k: NDArray[np.int32] | np.int32) -> None:
+            """Add the accepted candidates ``acc`` (``k`` failures each) to the items out,
+            and to the queues or their return instants."""
+            np.add.at(flat_current, cell[acc], k)
+            if capped is not None:
+                c = capped[acc]
+                if c.any() and isinstance(k, np.ndarray):
+                    queues.join(rep[acc[c]], p[acc[c]], route[acc[c]], k[c])
+                    acc, k = acc[~c], k[~c]
+                elif c.any():
+                    queues.join(rep[acc[c]], p[acc[c]], route[acc[c]], k)
+                    acc = acc[~c]
+            np.add.at(flat_exits, exit_at[acc], k)
+
         look = rep * K + column[p]
         flat_current = current.reshape(-1)
         for i in range(block[0], block[1]):
@@ -446,16 +537,15 @@ def outstanding_stepped(
                 continue
             else:
                 share, _ = operating(t, current)
-            acc = s + np.flatnonzero(keep[s:e] < np.take(share.reshape(-1), look[s:e]))
-            if not len(acc):
-                continue
-            np.add.at(flat_current, cell[acc], one)
-            if capped is not None:
-                c = capped[acc]
-                if c.any():
-                    queues.join(rep[acc[c]], p[acc[c]], route[acc[c]])
-                    acc = acc[~c]
-            np.add.at(flat_exits, exit_at[acc], one)
+            m = halves[i - block[0]]
+            if m < e:  # counted candidates: Binomial(n, share) of each group
+                assert count is not None
+                k = rng.binomial(count[m:e], np.take(share.reshape(-1), look[m:e]))
+                got = np.flatnonzero(k)
+                _accept(m + got, k[got].astype(np.int32))
+            acc = s + np.flatnonzero(keep[s:m] < np.take(share.reshape(-1), look[s:m]))
+            if len(acc):
+                _accept(acc, one)
 
     for block in _day_blocks(rate, reps):
         run(block)
