@@ -70,8 +70,20 @@ def software_factor(
     """
     x = _since_start(cut)
     tau, gr, dc, fl = (a[:, None] for a in (cadence, grace, decline, floor))
-    expected = (decay_integral(x + tau, gr, dc, fl) - decay_integral(x, gr, dc, fl)) / tau
     known = ~np.isnan(last_update)
+    expected = np.empty(x.shape)
+    if not known.all():
+        # x is a whole number of days below T: the expectation looked up in a table per
+        # distinct (cadence, grace, decline, floor), the same values as cell by cell
+        n = cut.shape[-1]
+        rows = np.flatnonzero(~known) if known.any() else slice(None)
+        params = np.stack([cadence, grace, decline, floor], axis=1)[rows]
+        kinds, inv = np.unique(params, axis=0, return_inverse=True)
+        xs = np.arange(n, dtype=np.float64)[None, :]
+        kt, kg, kd, kf = (kinds[:, i : i + 1] for i in range(4))
+        table = (decay_integral(xs + kt, kg, kd, kf) - decay_integral(xs, kg, kd, kf)) / kt
+        at = inv.reshape(-1, 1) * n + x[rows].astype(np.int64)
+        expected[rows] = np.take(table, at)
     if known.any():
         t = np.arange(cut.shape[-1], dtype=np.float64)
         anchor = t - x[known]  # the cut's start, or now
