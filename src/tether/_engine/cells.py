@@ -49,6 +49,8 @@ def _sum_tail(m: F64, a: int) -> tuple[F64, F64]:
 def group_backorders_and_up(m: F64, a: int, n: F64, z: int) -> tuple[F64, F64]:
     """Backorders and share up of flat cells ``m [c]`` with spares ``a`` and ``Z = z``
     (``n [c]`` units): :func:`~tether._engine.poisson.backorders_and_up` for one group."""
+    if not len(m):
+        return np.zeros(0), np.zeros(0)
     if a <= poisson.SMALL_A:
         q, pmf = _sum_tail(m, a)
     else:
@@ -56,8 +58,8 @@ def group_backorders_and_up(m: F64, a: int, n: F64, z: int) -> tuple[F64, F64]:
     back: F64 = m * q
     back -= a * (q - pmf)
     np.maximum(back, 0.0, out=back)
-    reach = np.sqrt(m)
-    reach += 1.0
+    root = np.sqrt(m)
+    reach = root + 1.0
     reach *= SPREAD  # Poisson mass beyond m +- reach: below 1e-25
     if z == 1:
         holes = back.copy()
@@ -70,14 +72,16 @@ def group_backorders_and_up(m: F64, a: int, n: F64, z: int) -> tuple[F64, F64]:
             np.maximum(holes, 0.0, out=holes)
         up: F64 = 1.0 - holes / n
     else:
-        up = _up_z(m, a, n, z, q, pmf, reach)
+        up = _up_z(m, a, n, z, q, pmf, root, reach)
     np.clip(up, 0.0, 1.0, out=up)
     return back, up
 
 
-def _up_z(m: F64, a: int, n: F64, z: int, q: F64, pmf: F64, reach: F64) -> F64:
+def _up_z(m: F64, a: int, n: F64, z: int, q: F64, pmf: F64, root: F64, reach: F64) -> F64:
     """:func:`tether._engine.poisson._up_z` on flat cells of one spares level ``a``
-    (``reach = SPREAD (sqrt(m) + 1)``): the same series, corrections and direct sums."""
+    (``root = sqrt(m)``, ``reach = SPREAD (root + 1)``): the same series, corrections and
+    direct sums. The series' coefficients depend on ``n`` only: computed once per run of
+    cells with equal ``n`` (the cells of one row come together)."""
     M = n * z
     top = a + M
     if z > poisson.SERIES_MAX:  # the series' coefficients would overflow: sum directly
@@ -86,10 +90,15 @@ def _up_z(m: F64, a: int, n: F64, z: int, q: F64, pmf: F64, reach: F64) -> F64:
         if len(rows):
             direct[rows] = poisson._up_direct(m[rows], np.full(len(rows), float(a)), n[rows], z)
         return direct
-    binom = [np.ones_like(M)]  # C(M, j), j = 0..z
+    starts = np.flatnonzero(np.r_[True, n[1:] != n[:-1]])
+    runs = np.diff(np.r_[starts, len(n)])
+    Mr = M[starts]
+    binom_r = [np.ones_like(Mr)]  # C(M, j), j = 0..z
     for j in range(1, z + 1):
-        binom.append(binom[-1] * (M - j + 1) / j)
-    coef = [(-1) ** k * comb(z, k) / binom[k] for k in range(z + 1)]
+        binom_r.append(binom_r[-1] * (Mr - j + 1) / j)
+    coef_r = [(-1) ** k * comb(z, k) / binom_r[k] for k in range(z + 1)]
+    binom = [np.repeat(b, runs) for b in binom_r]
+    coef = [np.repeat(c, runs) for c in coef_r]
     with np.errstate(over="ignore", invalid="ignore"):
         gs = poisson._upper_moments(m, float(a), q, pmf, z)  # type: ignore[arg-type]
         up: F64 = 1.0 + coef[1] * gs[1]
@@ -109,7 +118,7 @@ def _up_z(m: F64, a: int, n: F64, z: int, q: F64, pmf: F64, reach: F64) -> F64:
         up[rows] -= fix
     low = m - reach
     up[top < low] = 0.0  # grounded: P(B < M) < 1e-25
-    cancel = (np.sqrt(m) * poisson.DIRECT > M) | (m - a > M)
+    cancel = (root * poisson.DIRECT > M) | (m - a > M)
     rows = np.flatnonzero(cancel & (top >= low))
     if len(rows):
         up[rows] = poisson._up_direct(m[rows], np.full(len(rows), float(a)), n[rows], z)

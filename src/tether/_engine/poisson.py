@@ -72,8 +72,18 @@ def _tail_gamma(m: F64, a: NDArray[np.int64]) -> tuple[F64, F64]:
     ap = np.maximum(a, 1).astype(np.float64)
     with np.errstate(divide="ignore", invalid="ignore", under="ignore"):
         q = np.where(a > 0, special.gammainc(ap, m), 1.0)
-        pmf = np.exp(special.xlogy(a, m) - m - special.gammaln(a + 1.0))
+        pmf = np.exp(special.xlogy(a, m) - m - _log_factorial(a))
     return q, pmf
+
+
+def _log_factorial(a: NDArray[np.int64]) -> F64:
+    """``log(a!)``, from a table of ``gammaln`` where many cells share few values."""
+    a = np.asarray(a)
+    top = int(a.max(initial=0))
+    if a.size >= 256 and top < 2 * a.size and a.min(initial=0) >= 0:
+        table = special.gammaln(np.arange(top + 1) + 1.0)
+        return np.asarray(table[a], dtype=np.float64)
+    return np.asarray(special.gammaln(a + 1.0), dtype=np.float64)
 
 
 def _tail_sum(m: F64, a: NDArray[np.int64]) -> tuple[F64, F64]:
