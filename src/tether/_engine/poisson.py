@@ -27,6 +27,9 @@ SERIES_MAX = 16
 #: Most terms of the direct sum computed one by one; wider windows take a midpoint rule.
 MAX_TERMS = 2048
 
+#: Cells times terms of a direct sum taken as one block rather than term by term.
+BLOCK_TERMS = 1 << 18
+
 #: Cheaper evaluations, equal to the incomplete-gamma ones to about 1e-15 (``False``: every
 #: tail by :func:`scipy.special.gammainc`, every ``Z > 1`` correction computed): tails at
 #: ``a <= SMALL_A`` by a finite sum, and the ``Z > 1`` correction at ``s + M`` skipped where
@@ -195,15 +198,54 @@ def _up_direct(m: F64, s: F64, n: F64, z: int) -> F64:
         cdf = special.gammaincc(k + 1.0, m)
         pmf = np.exp(special.xlogy(k, m) - m - special.gammaln(k + 1.0))
         weight = np.exp(_log_comb(first - 1, z - 1.0) - _log_comb(M, z))
+        terms = int(max(0.0, (last - first).max())) + 1
+        if FAST and terms > 8 and len(m) * terms <= BLOCK_TERMS and (m > 0).all():
+            return _direct_block(m, z, up, k, cdf, pmf, weight, first, last, terms)
         w = first
-        for _ in range(int(max(0.0, (last - first).max())) + 1):
+        for _ in range(terms):
             up += np.where(w <= last, weight * cdf, 0.0)
             cdf = np.maximum(cdf - pmf, 0.0)
-            pmf = pmf * k / np.maximum(m, 1e-300)  # m = 0: no mass below
+            pmf = pmf * (k / np.maximum(m, 1e-300))  # m = 0: no mass below
             k = k - 1
-            weight = weight * w / (w - z + 1)
+            weight = weight * (w / (w - z + 1))
             w = w + 1
     return up
+
+
+def _direct_block(
+    m: F64,
+    z: int,
+    head: F64,
+    k: F64,
+    cdf: F64,
+    pmf: F64,
+    weight: F64,
+    first: F64,
+    last: F64,
+    terms: int,
+) -> F64:
+    """The loop of :func:`_up_direct` as one block ``[cells, terms]`` (few cells, many
+    terms; ``m > 0``): the same operations in the same order, as running products,
+    differences and sums along the terms, so the same numbers bit for bit. (A running
+    difference clamped at 0 only once equals the loop's clamp at every step: the Poisson
+    terms subtracted are not negative while ``w <= last``.)"""
+    j = np.arange(terms, dtype=np.float64)[None, :]
+    w = first[:, None] + j
+    step = np.empty((len(m), terms))
+    step[:, 0] = pmf
+    step[:, 1:] = (k[:, None] - j[:, :-1]) / m[:, None]
+    p = np.cumprod(step, axis=1)
+    step[:, 0] = cdf
+    step[:, 1:] = p[:, :-1]
+    c = np.maximum(np.subtract.accumulate(step, axis=1), 0.0)
+    step[:, 0] = weight
+    step[:, 1:] = w[:, :-1] / (w[:, :-1] - z + 1)
+    wt = np.cumprod(step, axis=1)
+    total = np.empty((len(m), terms + 1))
+    total[:, 0] = head
+    total[:, 1:] = np.where(w <= last[:, None], wt * c, 0.0)
+    out: F64 = np.cumsum(total, axis=1)[:, -1]
+    return out
 
 
 def _up_strided(m: F64, K: F64, M: F64, z: int, first: F64, last: F64) -> F64:
