@@ -208,8 +208,13 @@ def cases(plan: Plan, b: int, max_nodes: int = MAX_NODES) -> Cases:
     ahead = np.where(hi >= 0, nodes[np.minimum(lo + 1, len(nodes) - 1)] - d, 0)
     share = np.where(hi >= 0, back / np.maximum(back + ahead, 1), 0.0)
 
+    base = _masks(plan, mine, {}, T)  # every cutoff but c: the mask of case d adds c's days
+    t = np.arange(T)
+
     def of(cases: slice) -> B8:
-        return np.stack([_masks(plan, mine, {c: int(x)}, T) for x in d[cases]])
+        days = (t[None, :] >= start) & (t[None, :] < start + d[cases][:, None])
+        out: B8 = base[None] | (plan.co_stop[c][None, :, :, None] & days[:, None, None, :])
+        return out
 
     return Cases(
         masks=of,
