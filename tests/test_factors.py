@@ -249,7 +249,7 @@ def test_an_extra_software_cutoff_brings_no_update_earlier() -> None:
 @settings(max_examples=60, deadline=None)
 @given(
     seed=st.integers(0, 10_000),
-    items=st.integers(1, 12),
+    items=st.integers(1, 30),
     days=st.integers(1, 80),
     known=st.floats(0.0, 1.0),
 )

@@ -21,6 +21,10 @@ __all__ = [
 F64 = NDArray[np.float64]
 B8 = NDArray[np.bool_]
 
+#: Items of unknown phase above which the software decay is looked up in a table of its
+#: distinct parameter sets (below, finding them costs more than it saves).
+TABLE_ROWS = 8
+
 
 def decay_value(age: F64, grace: F64, decline: F64, floor: F64) -> F64:
     """``g(age)``: 1 up to ``grace``, linear to ``floor`` over ``decline``, then ``floor``."""
@@ -72,7 +76,9 @@ def software_factor(
     tau, gr, dc, fl = (a[:, None] for a in (cadence, grace, decline, floor))
     known = ~np.isnan(last_update)
     expected = np.empty(x.shape)
-    if not known.all():
+    if (~known).sum() <= TABLE_ROWS:
+        expected = (decay_integral(x + tau, gr, dc, fl) - decay_integral(x, gr, dc, fl)) / tau
+    elif not known.all():
         # x is a whole number of days below T: the expectation looked up in a table per
         # distinct (cadence, grace, decline, floor), the same values as cell by cell
         n = cut.shape[-1]
