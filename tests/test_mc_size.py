@@ -51,18 +51,21 @@ def _force(
     return compile_scenario(doc, doc.scenario())
 
 
+def _run(plan: Plan, reps: int) -> None:
+    out = run_montecarlo(
+        plan, reps, np.random.default_rng(1), keep_samples=[1], max_samples=sample_limit(plan)
+    )
+    _bands(plan, _dataset(plan, out.mean), out, (0.1, 0.5, 0.9), (0.75, 0.5))
+
+
 def _peak(plan: Plan, reps: int) -> int:
-    """Traced peak of the engine, the dataset and the bands, as ``simulate`` runs them."""
+    """Traced peak of the engine, the dataset and the bands, as ``simulate`` runs them
+    (after a run of two replications, so that modules imported on first use are not
+    counted: they are loaded once per process, not per run)."""
+    _run(plan, 2)
     tracemalloc.start()
     try:
-        out = run_montecarlo(
-            plan,
-            reps,
-            np.random.default_rng(1),
-            keep_samples=[1],
-            max_samples=sample_limit(plan),
-        )
-        _bands(plan, _dataset(plan, out.mean), out, (0.1, 0.5, 0.9), (0.75, 0.5))
+        _run(plan, reps)
         return tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()

@@ -155,11 +155,11 @@ def test_the_sparse_availability_equals_the_general_one() -> None:
     quantity = np.array([1.0, 2.0, 1.0, 2.0, 3.0])
     fleets = np.array([0, 0, 1, 2, 2])
     spares = np.array([1, 0, 2, 3, 0])
-    out = rng.integers(0, 9, size=(50, 5)).astype(np.int32)
-    out[:5] += 20  # past N Z: no unit up
-    for cannibalise, fleet, how in itertools.product(
-        (False, True), (fleets, fleets[[4, 0, 2, 1, 3]]), ("sparse", "table")
-    ):
+    for size, cannibalise, fleet, how in itertools.product(
+        (50, 400), (False, True), (fleets, fleets[[4, 0, 2, 1, 3]]), ("sparse", "table")
+    ):  # 400 rows: the table's reductions column by column
+        out = rng.integers(0, 9, size=(size, 5)).astype(np.int32)
+        out[:5] += 20  # past N Z: no unit up
         args = (units, quantity, fleet, spares, cannibalise)
         operating = (
             mc_stepped.sparse_operating(*args)
@@ -310,3 +310,36 @@ def test_counted_candidates_have_the_rate_and_the_half_days() -> None:
                 want = 4000 * span[row].sum() * share * w
                 assert abs(got - want) <= 4 * np.sqrt(max(want, 1.0)), (row, r, got, want)
             assert np.all(np.ceil(xi[mine] + phi) == np.where(late[mine], 2, 1))
+
+
+@pytest.mark.parametrize("cells", [400_000, 2_000])
+@pytest.mark.parametrize("cannibalise", [False, True])
+def test_days_solved_by_windows_equal_the_day_by_day_loop(
+    cells: int, cannibalise: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The days solved a window at a time (:mod:`tether._engine.mc_relax`, one window or
+    many) give exactly the day-by-day loop's result with the same seed, every day."""
+    from tether._engine import mc_relax
+
+    plan = _two_fleets()
+    orig = montecarlo.outstanding_stepped
+
+    def by_day(*a: Any, **k: Any) -> Any:
+        return orig(*a, **{**k, "flat": False})
+
+    def solve() -> montecarlo.MonteCarloOutput:
+        return montecarlo.run_montecarlo(
+            plan, 300, np.random.default_rng(8), keep_samples=[], cannibalise=cannibalise
+        )
+
+    monkeypatch.setattr(mc_relax, "RELAX_CELLS", cells)
+    calls = []
+    orig_relax = mc_relax.relax_days
+    monkeypatch.setattr(mc_relax, "relax_days", lambda *a: calls.append(1) or orig_relax(*a))
+    windows = solve()
+    assert calls
+    monkeypatch.setattr(montecarlo, "outstanding_stepped", by_day)
+    days = solve()
+    for k in KEYS:
+        assert_array_equal(windows.mean[k], days.mean[k])
+        assert np.ptp(days.mean[k][1]) > 0

@@ -22,7 +22,7 @@ from collections.abc import Callable
 import numpy as np
 
 from tether import _plan
-from tether._engine import mc_stepped, montecarlo
+from tether._engine import mc_relax, mc_stepped, montecarlo
 from tether._engine.arrays import Plan
 from tether._engine.mc_parts import burn_in_days
 from tether._engine.montecarlo import chunk_size, sample_limit, stepped_fleets, stepped_rate
@@ -57,6 +57,12 @@ _STEP_CELL_BYTES = {True: 6, False: 8}
 _STEP_OUT_BYTES = {True: 0, False: 24}
 _CANDIDATE_BYTES = 240
 
+#: Bytes per replication, part row and day of one window of days solved together on the
+#: 'available' basis (tether._engine.mc_relax: histograms, running sum, shares), and per
+#: candidate failure of a block (its window's copies and decisions).
+_RELAX_BYTES = 64
+_RELAX_CANDIDATE_BYTES = 100
+
 
 def montecarlo_limit() -> int:
     """The memory allowed for a Monte Carlo run: ``TETHER_MAX_BYTES`` when set (read at
@@ -82,7 +88,8 @@ def _stepped_chunk(plan: Plan, rows: np.ndarray) -> Callable[[int], float]:
     """Bytes of the day-stepped path for a chunk of ``r`` replications: one block of
     whole fleets' rows (about :data:`~tether._engine.montecarlo.STEP_CELLS` cells, or the
     largest fleet) of the 'available' basis or of the 'fleet' basis (whichever is more),
-    and one block of candidate failures."""
+    with one window of days solved together where the 'available' basis has few cells a
+    day (tether._engine.mc_relax), and one block of candidate failures."""
     if not len(rows):
         return lambda r: 0.0
     T = plan.horizon + 1
@@ -97,14 +104,18 @@ def _stepped_chunk(plan: Plan, rows: np.ndarray) -> Callable[[int], float]:
     _, per_rep = stepped_rate(plan, rows)
 
     def chunk(r: int) -> float:
-        most = 0.0
+        most, per_candidate = 0.0, float(_CANDIDATE_BYTES)
         for on, n, burn, largest in groups:
             block = max(
                 largest, min(n, max(1, montecarlo.STEP_CELLS // max(r * (burn + T + 1), 1)))
             )
             cells = r * block * ((burn + T + 1) * _STEP_CELL_BYTES[on] + T * _STEP_OUT_BYTES[on])
+            if on and r * block <= mc_relax.RELAX_WIDTH:  # one window of days at a time
+                days = min(mc_relax.RELAX_DAYS, mc_relax.RELAX_CELLS // max(r * block, 1))
+                cells += r * block * max(days, 1) * _RELAX_BYTES
+                per_candidate = float(_CANDIDATE_BYTES + _RELAX_CANDIDATE_BYTES)
             most = max(most, cells)
-        return most + min(float(mc_stepped.FAILURE_BLOCK), r * per_rep) * _CANDIDATE_BYTES
+        return most + min(float(mc_stepped.FAILURE_BLOCK), r * per_rep) * per_candidate
 
     return chunk
 

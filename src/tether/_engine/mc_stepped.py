@@ -19,10 +19,12 @@ their memory is bounded whatever the horizon.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from tether._engine import mc_relax
 from tether._engine.arrays import Plan
 from tether._engine.mc_clock import Clocks
 from tether._engine.mc_parts import _back_burn, _diverted, _pipeline_draw, _route_of
@@ -98,19 +100,34 @@ def table_operating(
     safe_units = np.where(units > 0, units, 1.0)[present]
     one_each = len(present) == K and np.array_equal(present, np.arange(K))
 
+    ends = np.r_[starts[1:], P]
+
+    def reduce(ufunc: np.ufunc, a: NDArray[Any]) -> F64:
+        """``ufunc.reduceat`` over each fleet's columns; for many rows (a window of days),
+        column by column (the same order of operations), much faster on narrow arrays."""
+        if a.shape[0] < 50 * P:
+            return np.asarray(ufunc.reduceat(a, starts, axis=1), dtype=np.float64)
+        out = np.empty((a.shape[0], len(starts)))
+        for k, (lo, hi) in enumerate(zip(starts, ends, strict=True)):
+            col = out[:, k]
+            col[:] = a[:, lo]
+            for j in range(lo + 1, hi):
+                ufunc(col, a[:, j], out=col)
+        return out
+
     def operating(t: int, out_t: NDArray[np.int32]) -> tuple[F64, F64]:
         o = out_t if perm is None else out_t[:, perm]
         b = o - stock[None, :]
         np.maximum(b, 0, out=b)
-        held_k = np.add.reduceat(b, starts, axis=1).astype(np.float64)
+        held_k = reduce(np.add, b)
         np.minimum(b, cap[None, :], out=b)
         b += offset[None, :]
         if cannibalise:
-            down = np.maximum.reduceat(down_table.take(b), starts, axis=1)
+            down = reduce(np.maximum, down_table.take(b))
             up = np.maximum(units[present][None, :] - down, 0.0) / safe_units[None, :]
             share_k = np.where(units[present][None, :] > 0, up, 1.0)
         else:
-            share_k = np.multiply.reduceat(table.take(b), starts, axis=1)
+            share_k = reduce(np.multiply, table.take(b))
         if one_each:
             return share_k, held_k
         share, held = np.ones((o.shape[0], K)), np.zeros((o.shape[0], K))
@@ -406,6 +423,7 @@ def outstanding_stepped(
     burn: int = 0,
     divert: B8 | None = None,
     row_burn: I64 | None = None,
+    flat: bool = False,
 ) -> Stepped:
     """Items out ``[R, P, T]`` of part ``rows``, stepping day by day; with ``operating``,
     instead, each fleet's share operating and backorders ``[R, K, T]`` on each day (what
@@ -422,7 +440,9 @@ def outstanding_stepped(
     ``lam_ss``) and are stepped through those days at day 0's tempo with no cutoff, so that
     day 0 finds them in the steady state of these dynamics rather than of ``lam_ss``.
     ``row_burn [P]`` (at most ``burn``): each row's own burn-in (its fleet's); a row's
-    pipeline stands still until ``row_burn`` days before day 0.
+    pipeline stands still until ``row_burn`` days before day 0. ``flat``: ``operating``
+    does not depend on ``t`` and takes any number of rows, so that the days can be solved
+    a window at a time (:func:`~tether._engine.mc_relax.relax_days`, the same result).
     """
     H = plan.horizon
     T = H + 1
@@ -507,6 +527,25 @@ def outstanding_stepped(
         assert keep is not None
         assert shares is not None
         assert held is not None
+        look = rep * K + column[p]
+        if flat and count is None and not queues.any and reps * P <= mc_relax.RELAX_WIDTH:
+            # days solved a window at a time
+            mc_relax.relax_days(
+                block,
+                d,
+                cell,
+                exit_at,
+                keep,
+                look,
+                current,
+                exits,
+                operating,
+                shares,
+                held,
+                burn,
+                plan.spares[rows].astype(np.int32),
+            )
+            return
 
         def _accept(acc: I64, k: NDArray[np.int32] | np.int32) -> None:
             """Add the accepted candidates ``acc`` (``k`` failures each) to the items out,
@@ -522,7 +561,6 @@ def outstanding_stepped(
                     acc = acc[~c]
             np.add.at(flat_exits, exit_at[acc], k)
 
-        look = rep * K + column[p]
         flat_current = current.reshape(-1)
         for i in range(block[0], block[1]):
             t = i - burn

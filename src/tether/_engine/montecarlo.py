@@ -267,10 +267,11 @@ def _stepped(
     units0 = plan.units[fleets]
     quantity = plan.quantity[lead]
     row_fleet = local.reshape(-1).astype(np.int64)
-    operating = None
+    operating, flat = None, False
     if not force.grouped and force.stock is None and not force.units_change:
         args = (units0, plan.quantity[rows], row_fleet, plan.spares[rows], cannibalise)
         operating = mc_stepped.table_operating(*args) or mc_stepped.sparse_operating(*args)
+        flat = True
     elif not force.grouped and force.stock is None:
         operating = mc_stepped.units_operating(
             force.units[fleets],
@@ -305,6 +306,7 @@ def _stepped(
         burn=0 if row_burn is None else int(row_burn.max()),
         divert=divert,
         row_burn=row_burn,
+        flat=flat,
     )
 
 

@@ -1,0 +1,175 @@
+"""Monte Carlo: the day-stepped thinning solved a window of days at a time (pure numpy).
+
+On the 'available' basis a candidate failure of day ``t`` is kept when its uniform is
+below the share of its fleet operating at ``t``, and that share depends on the failures
+kept before ``t``. Stepping day by day costs a dozen array operations a day whatever the
+size of the force, which dominates small forces over long burn-ins. Here the days of a
+window are solved together by fixed-point iteration (waveform relaxation): guess which
+candidates are kept (all of them), compute the items out on every day of the window from
+that guess (histograms and a running sum), the shares operating on every day from the
+items out (one call over all days), and which candidates those shares keep; repeat until
+the kept set no longer changes.
+
+The result is exactly the day-by-day one, draw for draw: day ``t``'s decisions depend
+only on earlier days' decisions, so after ``k`` iterations the first ``k`` days of the
+window are settled, and a kept set that reproduces itself is the unique solution of the
+day-by-day recursion (tests/test_mc_stepped.py checks equality). At most ``W + 1``
+iterations are needed for a window of ``W`` days; in practice a few, since a changed
+decision moves a share by about one unit in ``N`` and flips few others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["RELAX_CELLS", "RELAX_WIDTH", "relax_days"]
+
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+
+#: Replication x part-row x day cells of one window (about 40 bytes each while solved).
+RELAX_CELLS = 400_000
+
+#: Most replication x part-row cells a day for which days are solved by windows: beyond,
+#: a day's array operations cost more than their call overhead and stepping day by day
+#: is faster (measured crossover on the benchmark force and the examples).
+RELAX_WIDTH = 1_000
+
+#: Most days of one window: the first guess (each fleet's share at the window's start,
+#: held) is good over a few weeks, and the iteration then settles in a few steps.
+RELAX_DAYS = 64
+
+
+def relax_days(
+    block: tuple[int, int],
+    d: I64,
+    cell: I64,
+    exit_at: I64,
+    keep: F64,
+    look: I64,
+    current: NDArray[np.int32],
+    exits: NDArray[np.int32],
+    operating: Callable[[int, NDArray[np.int32]], tuple[F64, F64]],
+    shares: F64,
+    held: F64,
+    burn: int,
+    stock: NDArray[np.int32],
+) -> None:
+    """Solve stepped days ``block`` a window at a time, updating the items out
+    ``current [R, P]`` (before the block's first day) and the return histogram
+    ``exits [instant, R, P]`` in place, as the day-by-day loop does.
+
+    Candidates (sorted by day ``d``): ``cell = rep * P + row``, ``exit_at`` their flat
+    index in ``exits``, ``keep`` their uniforms and ``look = rep * K + fleet``.
+    ``operating(t, out)`` must not depend on ``t`` and take any number of rows ``[X, P]``,
+    and give a share of 1 and no backorders where no row has more items out than its
+    ``stock [P]``.
+    The shares operating and backorders of the days from day 0 on go to ``shares`` and
+    ``held`` ``[T, R, K]`` (stepped day ``i`` is day ``i - burn``)."""
+    reps, P = current.shape
+    RP = reps * P
+    width = max(1, min(RELAX_DAYS, RELAX_CELLS // max(RP, 1)))
+    K = shares.shape[2]
+    flat_exits = exits.reshape(-1)
+    for w0 in range(block[0], block[1], width):
+        w1 = min(w0 + width, block[1])
+        W = w1 - w0
+        a, b = np.searchsorted(d, [w0, w1])
+        dw, cw, ew = d[a:b] - w0, cell[a:b], exit_at[a:b]
+        arrive = (dw + 1) * RP + cw  # relative instant of arrival (W: the next window)
+        back = ew - w0 * RP  # relative instant of return
+        inside = back < W * RP
+        at = dw * (reps * K) + look[a:b]
+        uniform = keep[a:b]
+        base = exits[w0:w1].reshape(W * RP).astype(np.int64)
+        base[:RP] -= current.reshape(-1)
+        # first guess: each fleet's share at the window's first instant, held throughout
+        guess, _ = operating(0, current - exits[w0])
+        kept = uniform < np.take(guess.reshape(-1), look[a:b])
+        delta = np.bincount(arrive[kept], minlength=(W + 1) * RP)[: W * RP]
+        delta -= np.bincount(back[inside & kept], minlength=W * RP)
+        delta -= base
+        out = np.cumsum(delta.reshape(W, RP), axis=0).astype(np.int32).reshape(W * reps, P)
+        share, bo = _shares(out, stock, operating, K)
+        now = uniform < np.take(share.reshape(-1), at)
+        _settle(now, kept, out, share, bo, operating, dw, cw, ew // RP - w0, at, uniform, reps)
+        first = max(burn - w0, 0)  # the window's first day from day 0 on
+        if first < W:
+            t0 = w0 + first - burn
+            shares[t0 : t0 + W - first] = share.reshape(W, reps, K)[first:]
+            held[t0 : t0 + W - first] = bo.reshape(W, reps, K)[first:]
+        np.add.at(flat_exits, ew[kept], np.int32(1))
+        current += np.bincount(cw[kept], minlength=RP).reshape(reps, P).astype(np.int32)
+        current -= exits[w0:w1].sum(axis=0, dtype=np.int32)
+
+
+def _shares(
+    out: NDArray[np.int32],
+    stock: NDArray[np.int32],
+    operating: Callable[[int, NDArray[np.int32]], tuple[F64, F64]],
+    K: int,
+) -> tuple[F64, F64]:
+    """``operating(0, out)``, computed only on the rows where some part has backorders
+    (a share of 1 and none elsewhere): most (day, replication) rows have none."""
+    over = out > stock[None, :]
+    some = over[:, 0].copy()
+    for j in range(1, out.shape[1]):
+        some |= over[:, j]
+    rows = np.flatnonzero(some)
+    share, bo = np.ones((out.shape[0], K)), np.zeros((out.shape[0], K))
+    if len(rows):
+        share[rows], bo[rows] = operating(0, out[rows])
+    return share, bo
+
+
+def _settle(
+    now: NDArray[np.bool_],
+    kept: NDArray[np.bool_],
+    out: NDArray[np.int32],
+    share: F64,
+    bo: F64,
+    operating: Callable[[int, NDArray[np.int32]], tuple[F64, F64]],
+    dw: I64,
+    cw: I64,
+    ret: I64,
+    at: I64,
+    uniform: F64,
+    reps: int,
+) -> None:
+    """Iterate to the fixed point, from the decisions ``now`` that the items out ``out
+    [W * R, P]`` of the candidates ``kept`` give (with their shares and backorders
+    ``[W * R, K]``; all updated in place). Each iteration moves only the candidates whose
+    decision changed (their items out, from their arrival to their return or the window's
+    end, by a difference array and a running sum), recomputes the shares of the (day,
+    replication) rows that moved, then the decisions of the candidates on those rows: the
+    plain iteration (every decision recomputed from the last guess), done incrementally."""
+    WR, P = out.shape
+    W = WR // reps
+    RP = reps * P
+    diff = np.zeros((W + 1) * RP, dtype=np.int32)
+    flat_share = share.reshape(-1)
+    row_of = dw * reps + cw // P  # each candidate's (day, replication) row
+    flips = np.flatnonzero(now != kept)
+    while len(flips):  # at most W + 1 times: each settles at least one more day
+        kept[flips] = now[flips]
+        sign = np.where(now[flips], 1, -1).astype(np.int32)
+        c = cw[flips]
+        diff[:] = 0
+        np.add.at(diff, (dw[flips] + 1) * RP + c, sign)
+        np.add.at(diff, np.minimum(ret[flips], W) * RP + c, -sign)
+        change = np.cumsum(diff.reshape(W + 1, RP)[:W], axis=0, dtype=np.int32).reshape(WR, P)
+        out += change
+        moved = change != 0
+        touched = moved[:, 0].copy()
+        for j in range(1, P):
+            touched |= moved[:, j]
+        rows = np.flatnonzero(touched)
+        if not len(rows):
+            return
+        share[rows], bo[rows] = operating(0, out[rows])
+        again = np.flatnonzero(touched[row_of])
+        now[again] = uniform[again] < np.take(flat_share, at[again])
+        flips = again[now[again] != kept[again]]
