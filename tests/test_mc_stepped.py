@@ -17,7 +17,7 @@ from numpy.testing import assert_array_equal
 
 from tests.helpers import single_pool
 from tests.mc_stepped_reference import reference_stepped
-from tether._engine import mc_stepped, montecarlo
+from tether._engine import mc_operating, mc_stepped, montecarlo
 from tether._engine.arrays import Plan
 from tether._plan import compile_scenario
 
@@ -147,7 +147,7 @@ def test_thinning_agrees_with_cannibalisation(monkeypatch: pytest.MonkeyPatch) -
 
 def test_the_sparse_availability_equals_the_general_one() -> None:
     """The per-day share operating computed only where rows have backorders, and by
-    table look-up (:func:`mc_stepped.table_operating`), equals
+    table look-up (:func:`mc_operating.table_operating`), equals
     :func:`availability_from_backorders` on every row (with and without
     cannibalisation, Z of 1 to 3, a fleet with no units, a fleet's rows apart)."""
     rng = np.random.default_rng(3)
@@ -162,9 +162,9 @@ def test_the_sparse_availability_equals_the_general_one() -> None:
         out[:5] += 20  # past N Z: no unit up
         args = (units, quantity, fleet, spares, cannibalise)
         operating = (
-            mc_stepped.sparse_operating(*args)
+            mc_operating.sparse_operating(*args)
             if how == "sparse"
-            else mc_stepped.table_operating(*args)
+            else mc_operating.table_operating(*args)
         )
         assert operating is not None
         fast, bo = operating(0, out)
@@ -174,12 +174,12 @@ def test_the_sparse_availability_equals_the_general_one() -> None:
         by_fleet = np.stack([held[:, fleet == k].sum(axis=1) for k in range(3)], axis=1)
         np.testing.assert_array_equal(bo, by_fleet)
     assert (fast == 0).any()
-    monkey = mc_stepped.TABLE_ENTRIES
+    monkey = mc_operating.TABLE_ENTRIES
     try:
-        mc_stepped.TABLE_ENTRIES = 10  # tables too large: the caller's other way
-        assert mc_stepped.table_operating(units, quantity, fleets, spares, False) is None
+        mc_operating.TABLE_ENTRIES = 10  # tables too large: the caller's other way
+        assert mc_operating.table_operating(units, quantity, fleets, spares, False) is None
     finally:
-        mc_stepped.TABLE_ENTRIES = monkey
+        mc_operating.TABLE_ENTRIES = monkey
 
 
 def test_same_seed_same_draws_and_blocks_of_days(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -343,3 +343,61 @@ def test_days_solved_by_windows_equal_the_day_by_day_loop(
     for k in KEYS:
         assert_array_equal(windows.mean[k], days.mean[k])
         assert np.ptp(days.mean[k][1]) > 0
+
+
+@pytest.mark.parametrize("case", ["capacity", "random-lengths"])
+def test_queues_in_closed_form_equal_the_daily_induction(case: str) -> None:
+    """The depots' queues over many days at once (Lindley's recursion in closed form,
+    :meth:`mc_stepped._Queues.run_days`, in one piece or two) give exactly the returns and
+    the backlog of inducting and joining day after day, burn-in days included, with
+    clocks shared by every replication or one per replication."""
+    from tether._engine.mc_clock import build_clocks, sample_cuts
+
+    plan = _capped(CASES[case](), per_day=1.0)
+    reps, burn, P = 30, 25, len(plan.part_labels)
+    rng = np.random.default_rng(2)
+    cut, _ = sample_cuts(plan, 1, reps, rng)
+    clocks = build_clocks(plan, cut)
+    n_exits = burn + plan.horizon + 2
+    daily = mc_stepped._Queues(plan, np.arange(P), clocks, reps, burn, n_exits)
+    D = burn + plan.horizon
+    joins = rng.poisson(1.3, size=(D, reps, len(daily.part))).astype(np.int64)
+    want = np.zeros(n_exits * reps * P, dtype=np.int32)
+    for i in range(D):
+        daily.induct(i - burn, want, P)
+        daily.queue += joins[i]
+    for pieces in ([D], [40, D - 40]):
+        closed = mc_stepped._Queues(plan, np.arange(P), clocks, reps, burn, n_exits)
+        got = np.zeros_like(want)
+        i0 = 0
+        for n in pieces:
+            closed.run_days(i0, joins[i0 : i0 + n], got, P)
+            i0 += n
+        assert_array_equal(got, want)
+        assert_array_equal(closed.queue, daily.queue)
+    assert want.sum() > 0
+
+
+def test_queues_day_after_day_for_many_cells_equal_the_closed_form(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Where a day has many replication x queue cells the queues are inducted day after
+    day instead: the same result, draw for draw ('fleet' basis, random cutoff lengths)."""
+    plan = _capped(
+        _plan(
+            fleet={"spares": {"item": 5, "b": 2}},
+            cutoffs=[
+                {
+                    "supplier": "acme",
+                    "start_day": 10,
+                    "duration_days": {"distribution": "uniform", "low": 10, "high": 40},
+                }
+            ],
+        )
+    )
+    assert not plan.available_basis.any()
+    closed = montecarlo.run_montecarlo(plan, 300, np.random.default_rng(3), keep_samples=[])
+    monkeypatch.setattr(mc_stepped, "QUEUE_WIDTH", 0)
+    daily = montecarlo.run_montecarlo(plan, 300, np.random.default_rng(3), keep_samples=[])
+    for k in KEYS:
+        assert_array_equal(closed.mean[k], daily.mean[k])

@@ -63,6 +63,10 @@ _CANDIDATE_BYTES = 240
 _RELAX_BYTES = 64
 _RELAX_CANDIDATE_BYTES = 100
 
+#: Bytes per replication, queue and day of the depots' queues solved at once on the
+#: 'fleet' basis (tether._engine.mc_stepped.QUEUE_CELLS of them at most).
+_QUEUE_BYTES = 80
+
 
 def montecarlo_limit() -> int:
     """The memory allowed for a Monte Carlo run: ``TETHER_MAX_BYTES`` when set (read at
@@ -114,6 +118,8 @@ def _stepped_chunk(plan: Plan, rows: np.ndarray) -> Callable[[int], float]:
                 days = min(mc_relax.RELAX_DAYS, mc_relax.RELAX_CELLS // max(r * block, 1))
                 cells += r * block * max(days, 1) * _RELAX_BYTES
                 per_candidate = float(_CANDIDATE_BYTES + _RELAX_CANDIDATE_BYTES)
+            if not on:  # the queues of (at most every route of) the block's rows
+                cells += min(mc_stepped.QUEUE_CELLS, 3 * r * block * (T + 1)) * _QUEUE_BYTES
             most = max(most, cells)
         return most + min(float(mc_stepped.FAILURE_BLOCK), r * per_rep) * per_candidate
 

@@ -18,197 +18,37 @@ their memory is bounded whatever the horizon.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import numpy as np
 from numpy.typing import NDArray
 
 from tether._engine import mc_relax
 from tether._engine.arrays import Plan
 from tether._engine.mc_clock import Clocks
+from tether._engine.mc_operating import Operating
 from tether._engine.mc_parts import _back_burn, _diverted, _pipeline_draw, _route_of
 
-__all__ = [
-    "FAILURE_BLOCK",
-    "Operating",
-    "outstanding_stepped",
-    "sparse_operating",
-    "table_operating",
-    "units_operating",
-]
+__all__ = ["FAILURE_BLOCK", "Operating", "outstanding_stepped"]
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 B8 = NDArray[np.bool_]
 
-#: ``operating(t, out)``: from the items out per row ``[R, P]`` (int32) at instant ``t``,
-#: the share operating ``[R, K]`` of each of ``K`` fleets (each row's column given beside)
-#: and their backorders ``[R, K]``.
-Operating = Callable[[int, NDArray[np.int32]], tuple[F64, F64]]
 
 #: What the stepped path gives: items out ``[R, P, T]`` (without ``operating``), or the
 #: fleets' share operating and backorders ``[R, K, T]`` (with it).
 Stepped = tuple[NDArray[np.int32] | None, F64 | None, F64 | None]
 
+#: Replication x queue x day cells of the depots' queues solved at once (about 60 bytes
+#: each) on the 'fleet' basis.
+QUEUE_CELLS = 500_000
+
+#: Most replication x queue cells a day for which the queues are solved in closed form:
+#: beyond, a day's array operations cost more than their call overhead, and inducting
+#: day after day is faster (measured on the benchmark force).
+QUEUE_WIDTH = 4_000
+
 #: Most candidate failures drawn at once (a block of days at a time): about 100 bytes each.
 FAILURE_BLOCK = 1_000_000
-
-
-#: Most entries of the per-row availability tables of :func:`table_operating` (beyond,
-#: the caller computes the shares another way).
-TABLE_ENTRIES = 4_000_000
-
-
-def table_operating(
-    units: F64, quantity: F64, fleet: I64, spares: I64, cannibalise: bool
-) -> Operating | None:
-    """The share operating ``[R, K]`` of ``K`` fleets and their backorders from items out
-    per row ``[R, P]`` (one group each, constant stock and units: each row's ``fleet``
-    among the ``K``), by table look-up: each row's share of units up (or units down, with
-    cannibalisation) is tabulated once for every backorder count ``0 .. N Z`` (more
-    leave none up), so that a day costs a handful of array operations. The values are
-    those of :func:`~tether._engine.mc_parts.availability_from_backorders`; ``None`` when
-    the tables would pass :data:`TABLE_ENTRIES`."""
-    K, P = len(units), len(fleet)
-    z = quantity.astype(np.int64)
-    nz = units[fleet] * quantity
-    size = np.where(nz > 0, np.ceil(np.maximum(nz, 0.0)), 0).astype(np.int64) + 1
-    if not P or int(size.sum()) > TABLE_ENTRIES:
-        return None
-    order = np.argsort(fleet, kind="stable")
-    perm = None if np.array_equal(order, np.arange(P)) else order
-    sf = fleet[order]
-    starts = np.flatnonzero(np.r_[True, sf[1:] != sf[:-1]])
-    present = sf[starts]
-    offset = np.r_[0, np.cumsum(size[order])[:-1]].astype(np.int32)
-    cap = (size[order] - 1).astype(np.int32)
-    stock = spares[order].astype(np.int32)
-    pieces, downs = [], []
-    for i in order:
-        b = np.arange(size[i], dtype=np.float64)
-        if nz[i] <= 0:
-            h = np.ones(size[i])
-        else:
-            m, left = nz[i], nz[i] - b
-            h = np.maximum(left, 0.0) / m
-            for j in range(1, int(z[i])):
-                h *= np.maximum(left - j, 0.0) / max(m - j, 1.0)
-        pieces.append(h)
-        downs.append(np.ceil(b / quantity[i]))
-    table, down_table = np.concatenate(pieces), np.concatenate(downs)
-    safe_units = np.where(units > 0, units, 1.0)[present]
-    one_each = len(present) == K and np.array_equal(present, np.arange(K))
-
-    ends = np.r_[starts[1:], P]
-
-    def reduce(ufunc: np.ufunc, a: NDArray[Any]) -> F64:
-        """``ufunc.reduceat`` over each fleet's columns; for many rows (a window of days),
-        column by column (the same order of operations), much faster on narrow arrays."""
-        if a.shape[0] < 50 * P:
-            return np.asarray(ufunc.reduceat(a, starts, axis=1), dtype=np.float64)
-        out = np.empty((a.shape[0], len(starts)))
-        for k, (lo, hi) in enumerate(zip(starts, ends, strict=True)):
-            col = out[:, k]
-            col[:] = a[:, lo]
-            for j in range(lo + 1, hi):
-                ufunc(col, a[:, j], out=col)
-        return out
-
-    def operating(t: int, out_t: NDArray[np.int32]) -> tuple[F64, F64]:
-        o = out_t if perm is None else out_t[:, perm]
-        b = o - stock[None, :]
-        np.maximum(b, 0, out=b)
-        held_k = reduce(np.add, b)
-        np.minimum(b, cap[None, :], out=b)
-        b += offset[None, :]
-        if cannibalise:
-            down = reduce(np.maximum, down_table.take(b))
-            up = np.maximum(units[present][None, :] - down, 0.0) / safe_units[None, :]
-            share_k = np.where(units[present][None, :] > 0, up, 1.0)
-        else:
-            share_k = reduce(np.multiply, table.take(b))
-        if one_each:
-            return share_k, held_k
-        share, held = np.ones((o.shape[0], K)), np.zeros((o.shape[0], K))
-        share[:, present], held[:, present] = share_k, held_k
-        return share, held
-
-    return operating
-
-
-def units_operating(
-    units: F64, units0: F64, quantity: F64, fleet: I64, spares: I64, cannibalise: bool
-) -> Operating | None:
-    """:func:`~tether._engine.table_operating` for fleets whose units change
-    over time (``units [K, T]``; ``units0`` before day 0): one set of tables per distinct
-    units on some day (``None`` when one would be too large)."""
-    levels, which = np.unique(
-        np.concatenate([units0[:, None], units], axis=1).T, axis=0, return_inverse=True
-    )
-    which = which.reshape(-1)
-    built: dict[int, Operating | None] = {}
-    for i in np.unique(which):
-        built[int(i)] = table_operating(levels[i], quantity, fleet, spares, cannibalise)
-        if built[int(i)] is None:
-            return None
-
-    def operating(t: int, out_t: NDArray[np.int32]) -> tuple[F64, F64]:
-        op = built[int(which[0 if t < 0 else t + 1])]
-        assert op is not None
-        return op(t, out_t)
-
-    return operating
-
-
-def sparse_operating(
-    units: F64, quantity: F64, fleet: I64, spares: I64, cannibalise: bool
-) -> Operating:
-    """:func:`availability_from_backorders` of items out per row (one group each, constant
-    stock and units) to fleets ``[R, K]``, and the fleets' backorders, computed only where
-    a row has backorders (most cells have none on most days)."""
-    K = len(units)
-    z = quantity.astype(np.int64)
-    zf = quantity[:] * 1.0
-    nz = units[fleet] * zf
-    empty = nz <= 0
-    nz_safe = np.where(empty, zf, nz)
-    stock = spares.astype(np.int32)
-    most = int(z.max()) if len(z) else 1
-    safe_units = np.where(units > 0, units, 1.0)
-
-    def operating(t: int, out_t: NDArray[np.int32]) -> tuple[F64, F64]:
-        total = np.ones((out_t.shape[0], K))
-        held = np.zeros((out_t.shape[0], K))
-        r, c = np.nonzero(out_t > stock)
-        if not len(r):
-            return total, held
-        b = (out_t[r, c] - stock[c]).astype(np.float64)
-        # one reduction per (replication, fleet) with backorders: cells come in row-major
-        # order, so these are runs (sorted first when a fleet's rows are not contiguous)
-        at = r * K + fleet[c]
-        if K > 1 and np.any(at[1:] < at[:-1]):
-            order = np.argsort(at, kind="stable")
-            at, b, c = at[order], b[order], c[order]
-        starts = np.flatnonzero(np.r_[True, at[1:] != at[:-1]])
-        cells = at[starts]
-        held.reshape(-1)[cells] = np.add.reduceat(b, starts)
-        if cannibalise:  # N - max_i ceil(B_i / Z_i) units up
-            down = np.zeros((out_t.shape[0], K))
-            down.reshape(-1)[cells] = np.maximum.reduceat(np.ceil(b / zf[c]), starts)
-            up = np.maximum(units[None, :] - down, 0.0) / safe_units[None, :]
-            return np.where(units[None, :] > 0, up, 1.0), held
-        # P(a unit's Z positions all filled) = prod_{j<Z} (NZ - B - j) / (NZ - j)
-        m = nz_safe[c]
-        left = m - b
-        h = np.maximum(left, 0.0) / m
-        for j in range(1, most):
-            h *= np.where(j < z[c], np.maximum(left - j, 0.0) / np.maximum(m - j, 1.0), 1.0)
-        h[empty[c]] = 1.0
-        total.reshape(-1)[cells] = np.multiply.reduceat(h, starts)
-        return total, held
-
-    return operating
 
 
 class _Queues:
@@ -276,6 +116,53 @@ class _Queues:
             exits_flat[index.ravel()] += take.ravel()
         else:
             np.add.at(exits_flat, index.ravel(), take.ravel().astype(np.int32))
+
+    def run_days(
+        self, i0: int, joins: NDArray[np.int64], exits_flat: NDArray[np.int32], P: int
+    ) -> None:
+        """Stepped days ``i0 .. i0 + D`` at once, ``joins [D, R, L]`` items joining each
+        queue each day (after that day's induction): :meth:`induct` and :meth:`join` day
+        after day, by Lindley's recursion in closed form. With ``V_i`` what is left after
+        day ``i``'s induction (capacity ``c_i``) and ``N_i`` the day's arrivals,
+        ``V_i = max(V_{i-1} + N_{i-1} - c_i, 0)``, a reflected random walk: ``V_i = S_i -
+        min(-V_0, min_{k <= i} S_k)`` with ``S`` the running sum of ``N_{i-1} - c_i``."""
+        D, R, L = joins.shape
+        t = np.arange(i0, i0 + D) - self.burn
+        cap = np.broadcast_to(self.lim, (D, self.open.shape[1], L)).astype(np.int64)
+        now = t >= 0
+        if now.any():
+            cap[now] *= self.open[t[now]]
+        cap = np.broadcast_to(cap, (D, R, L))
+        first = np.maximum(self.queue - cap[0], 0)
+        left = np.empty((D, R, L), dtype=np.int64)
+        left[0] = first
+        if D > 1:
+            walk = np.cumsum(joins[:-1] - cap[1:], axis=0)
+            floor = np.minimum.accumulate(np.concatenate([-first[None], walk]), axis=0)[1:]
+            left[1:] = walk - floor
+        held = np.empty_like(left)
+        held[0] = self.queue
+        held[1:] = left[:-1] + joins[:-1]
+        self.queue = left[-1] + joins[-1]
+        take = held - left  # inducted each day: min(queue, capacity)
+        day, rep, slot = np.nonzero(take)
+        if not len(day):
+            return
+        n = take[day, rep, slot]
+        t_of = t[day]
+        c = self.cid[slot]
+        r = rep if self.clocks.A.shape[1] > 1 else np.zeros_like(rep)
+        width = self.clocks.first.shape[2]
+        when = t_of + self.need[slot]  # before day 0 the clocks run: back at t + ceil(tau)
+        k = np.where(t_of >= 0, self.clocks.A[c, r, np.maximum(t_of, 0)] + self.need[slot], when)
+        tb = np.where(
+            (t_of < 0) & (when <= 0),
+            when + self.burn,
+            self.burn + self.clocks.first[c, r, np.clip(k, 0, width - 1)],
+        )
+        tb = np.minimum(tb, self.last)
+        index = (tb * R + rep) * P + self.part[slot]
+        np.add.at(exits_flat, index, n.astype(np.int32))
 
     def join(self, rep: I64, p: I64, route: I64, count: NDArray[np.int32] | np.int32) -> None:
         np.add.at(self.queue, (rep, self.slot(p, route)), np.asarray(count, dtype=np.int64))
@@ -514,15 +401,26 @@ def outstanding_stepped(
                 np.add.at(flat_exits, exit_at, one)
                 return
             np.add.at(flat_exits, exit_at[~capped], one)
-            for i in range(block[0], block[1]):
-                t = i - burn
-                queues.induct(t, flat_exits, P)
-                s, e = starts[i - block[0]], starts[i - block[0] + 1]
-                if s < e:
-                    assert capped is not None
+            if reps * len(queues.part) > QUEUE_WIDTH:  # large: day after day
+                for i in range(block[0], block[1]):
+                    queues.induct(i - burn, flat_exits, P)
+                    s, e = starts[i - block[0]], starts[i - block[0] + 1]
                     c = capped[s:e]
                     if c.any():
                         queues.join(rep[s:e][c], p[s:e][c], route[s:e][c], one)
+                return
+            # the queues over many days at a time (Lindley's recursion in closed form)
+            width = max(1, QUEUE_CELLS // max(reps * len(queues.part), 1))
+            slot = queues.slot(p[capped], route[capped])
+            day_c, rep_c = d[capped], rep[capped]
+            for i0 in range(block[0], block[1], width):
+                D = min(width, block[1] - i0)
+                mine = (day_c >= i0) & (day_c < i0 + D)
+                joins = np.bincount(
+                    ((day_c[mine] - i0) * reps + rep_c[mine]) * len(queues.part) + slot[mine],
+                    minlength=D * reps * len(queues.part),
+                ).reshape(D, reps, len(queues.part))
+                queues.run_days(i0, joins, flat_exits, P)
             return
         assert keep is not None
         assert shares is not None

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from tether._engine import mc_stepped
+from tether._engine import mc_operating, mc_stepped
 from tether._engine.arrays import KIND_INDEX, Plan
 from tether._engine.factors import munitions_factor, service_factor, software_factor
 from tether._engine.groups import group_add, group_mul
@@ -270,10 +270,10 @@ def _stepped(
     operating, flat = None, False
     if not force.grouped and force.stock is None and not force.units_change:
         args = (units0, plan.quantity[rows], row_fleet, plan.spares[rows], cannibalise)
-        operating = mc_stepped.table_operating(*args) or mc_stepped.sparse_operating(*args)
+        operating = mc_operating.table_operating(*args) or mc_operating.sparse_operating(*args)
         flat = True
     elif not force.grouped and force.stock is None:
-        operating = mc_stepped.units_operating(
+        operating = mc_operating.units_operating(
             force.units[fleets],
             units0,
             plan.quantity[rows],
