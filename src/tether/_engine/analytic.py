@@ -346,7 +346,17 @@ def _munitions(plan: Plan, cuts: B8, avail: F64) -> tuple[F64, F64]:
     factor, stock = munitions_factor(
         np.tile(plan.mu_stock, L), demand.reshape(L * m, T), resupply.reshape(L * m, T)
     )
-    return _fleet_product(factor.reshape(L, m, T), fleet, nf), stock.reshape(L, m, T)
+    factor, stock = factor.reshape(L, m, T), stock.reshape(L, m, T)
+    if plan.available_basis[fleet].any():
+        # the rounds fired over the law of the units-up path, not at its mean: factors
+        # E[A prod f] / E[A] (tether._engine.munitions_path)
+        from tether._engine.munitions_path import available_factors
+
+        up = units_by_day(plan)[fleet] * plan.mu_use
+        f_path, s_path, done = available_factors(plan, cuts, up, resupply)
+        factor[:, done] = f_path[:, done]
+        stock[:, done] = s_path[:, done]
+    return _fleet_product(factor, fleet, nf), stock
 
 
 def _services(plan: Plan, cuts: B8) -> F64:

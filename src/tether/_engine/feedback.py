@@ -35,16 +35,19 @@ function on ``B`` roots of unity, then added into the next law at the band's off
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
 from tether._engine.arrays import Plan
+from tether._engine.count_law import SPREAD, _bands, _step, _trim, _width
 from tether._engine.pipeline import Clock, ReturnIndex, return_index
 from tether._engine.poisson import backorders_and_up
+from tether._engine.share_law import quantile_means
 
-__all__ = ["Force", "constant", "parts_available"]
+__all__ = ["Force", "Moments", "availability_moments", "constant", "parts_available"]
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -61,11 +64,6 @@ FLOOR = 1e-11
 #: Rows whose count at day 0's tempo reaches past this many keep the mean field.
 KMAX = 1000
 
-#: Tail mass dropped at either end of a row's window after each step.
-TRIM = 1e-20
-
-#: Half-width of a band (and margin of a window) in standard deviations, plus as many counts.
-SPREAD = 10.0
 
 #: Log-probability below the mode at which the stationary start's window is cut.
 TAIL = 50.0
@@ -74,8 +72,6 @@ TAIL = 50.0
 #: fixed point and is not stepped again.
 SAME = 1e-15
 
-#: Complex cells (rows x counts x band) per block of a day's step.
-BLOCK_CELLS = 1_000_000
 
 Groups = list[tuple[int, I64, ReturnIndex]]
 
@@ -101,77 +97,6 @@ def _up_share(x: F64, spares: F64, n: F64, z: F64) -> F64:
         more = j < z[:, None]
         h = np.where(more, h * np.maximum(free - j, 0.0) / np.maximum(nz - j, 1.0), h)
     return h
-
-
-def _bands(x: F64, q: F64, a: F64, width: int) -> tuple[F64, I64]:
-    """Law of ``Binomial(x, 1 - q) + Poisson(a)`` for counts ``x [n, K]``, rates
-    ``a [n, K]`` and shares ``q [n]``: ``width`` probabilities from each offset
-    ``o [n, K]`` (returns ``(band [n, K, width], o)``)."""
-    qq = q[:, None]
-    mean = x * (1.0 - qq) + a
-    half = (width - 1) // 2
-    o = np.maximum(np.floor(mean) - half, 0.0).astype(np.int64)
-    ell = np.arange(width)
-    w = np.exp(-2j * np.pi * ell / width)
-    base = q[:, None] + (1.0 - q[:, None]) * w[None, :]  # [n, B]
-    logb = np.log(np.where(base == 0, 1e-300, base))
-    phase = 2j * np.pi / width
-    out = np.empty((*x.shape, width))
-    step = max(1, BLOCK_CELLS // max(1, x.shape[1] * width))
-    for lo in range(0, x.shape[0], step):
-        s = slice(lo, lo + step)
-        expo = x[s, :, None] * logb[s, None, :]
-        expo += a[s, :, None] * (w - 1.0)[None, None, :]
-        expo += phase * ((o[s, :, None] * ell[None, None, :]) % width)
-        got = np.fft.ifft(np.exp(expo), axis=2).real
-        np.maximum(got, 0.0, out=got)
-        out[s] = got
-    return out, o
-
-
-def _width(x: F64, q: F64, a: F64, live: NDArray[np.bool_]) -> int:
-    """Band width covering every live count's next law (``SPREAD`` sd and counts each side)."""
-    var = x * (q * (1.0 - q))[:, None] + a
-    v = float(np.where(live, var, 0.0).max()) if live.size else 0.0
-    half = int(np.ceil(SPREAD * np.sqrt(v) + SPREAD))
-    return 2 * half + 2
-
-
-def _step(pi: F64, lo: I64, q: F64, a: F64) -> tuple[F64, I64]:
-    """One day for rows ``pi [n, K]`` held from counts ``lo [n]``, with ``a [n, K]`` the
-    Poisson arrivals' mean at each count: ``Binomial(X, 1 - q) + Poisson(a(X))``."""
-    n, K = pi.shape
-    x = (lo[:, None] + np.arange(K)[None, :]).astype(np.float64)
-    live = pi > 0
-    width = _width(x, q, a, live)
-    band, o = _bands(x, q, a, width)
-    big = np.iinfo(np.int64).max
-    start = np.where(live, o, big).min(axis=1)
-    start = np.where(start == big, 0, start)
-    stop = np.where(live, o, 0).max(axis=1) + width
-    size = int((stop - start).max())
-    o = np.where(live, o, start[:, None])  # counts without mass: anywhere inside
-    idx = (o - start[:, None])[:, :, None] + np.arange(width)[None, None, :]
-    idx += (np.arange(n) * size)[:, None, None]
-    weights = (pi[:, :, None] * band).ravel()
-    got = np.bincount(idx.ravel(), weights=weights, minlength=n * size)
-    return _trim(np.asarray(got, dtype=np.float64).reshape(n, size), start)
-
-
-def _trim(pi: F64, lo: I64) -> tuple[F64, I64]:
-    """Normalise, drop tails below :data:`TRIM` at both ends, repack to a common width."""
-    pi = pi / np.maximum(pi.sum(axis=1, keepdims=True), 1e-300)
-    K = pi.shape[1]
-    c = np.cumsum(pi, axis=1)
-    first = np.argmax(c > TRIM, axis=1)
-    r = np.cumsum(pi[:, ::-1], axis=1)
-    last = K - 1 - np.argmax(r > TRIM, axis=1)
-    keep = int(np.maximum(last - first + 1, 1).max())
-    cols = first[:, None] + np.arange(keep)[None, :]
-    inside = cols <= last[:, None]
-    out = np.where(inside, np.take_along_axis(pi, np.minimum(cols, K - 1), axis=1), 0.0)
-    out /= np.maximum(out.sum(axis=1, keepdims=True), 1e-300)
-    return out, lo + first
 
 
 def _stationary_window(lo: int, K: int, q: float, a_of: F64) -> F64:
@@ -405,6 +330,50 @@ def parts_available(
     'available'-basis fleets (every row of those fleets), given the route groups of
     ``rows`` (``(route, positions, u*)``), the other rows' log availability
     ``log_fixed [F, T]`` and, for a force that changes, its units, stock and demand."""
+    log_a, bo, avail, _ = _carry(plan, rows, groups, log_fixed, force, 0)
+    return log_a, bo, avail
+
+
+@dataclass(frozen=True)
+class Moments:
+    """Per fleet and day ``[F, T]``, of the share of units up ``A_t`` of the carried rows
+    (rows independent, as in the engine's product): ``E[A_t]``, ``E[A_t^2]``,
+    ``E[A_t A_{t+k}]`` (``k = days``; NaN on the last ``k`` days) and ``P(A_t = 1)``;
+    and ``bins [F, T, K]``, the means of ``A_t`` over ``K`` equal quantile bins of its law
+    (:func:`tether._engine.share_law.quantile_means`)."""
+
+    mean: F64
+    second: F64
+    lag: F64
+    top: F64
+    days: int
+    bins: F64
+
+
+def availability_moments(
+    plan: Plan, rows: I64, groups: Groups, log_fixed: F64, days: int = 1, bins: int = 1
+) -> Moments:
+    """The moments of the share up that :func:`parts_available` carries (see
+    :class:`Moments`): each row's ``E[h(X_t)^2]`` and ``P(h(X_t) = 1)`` from its law, and
+    ``E[h(X_t) h(X_{t+k})]`` by stepping ``pi_t h_t`` (normalised) ``k = days`` days through
+    the same chain beside ``pi`` (``k`` such laws in flight). Rows kept in the mean field
+    count as without spread."""
+    _, _, _, got = _carry(plan, rows, groups, log_fixed, None, days, bins)
+    assert got is not None
+    return got
+
+
+def _carry(
+    plan: Plan,
+    rows: I64,
+    groups: Groups,
+    log_fixed: F64,
+    force: Force | None,
+    lag: int,
+    n_bins: int = 1,
+) -> tuple[F64, F64, F64, Moments | None]:
+    """:func:`parts_available`, and with ``lag > 0`` the :class:`Moments` at that lag."""
+    moments = lag > 0
     nf, T = len(plan.fleets), plan.horizon + 1
     P = len(rows)
     rw = _Rows(plan, rows, constant(plan, rows) if force is None else force)
@@ -440,6 +409,16 @@ def parts_available(
     last: list[Inputs | None] = [None] * len(classes)
     empty = np.zeros((0, 0))
     window: list[tuple[tuple[int, bytes], F64, F64]] = [((-1, b""), empty, empty)] * len(classes)
+    # moments: per row E[h^2], P(h = 1), E[h_t h_{t+k}]; per class, the laws pi_t0 h_t0
+    # (normalised) in flight, stepped beside pi: (law, window start, mass, t0)
+    e2, top, cross = np.ones((P, T)), np.ones((P, T)), np.full((P, T), np.nan)
+    flight: list[list[tuple[F64, I64, F64, int]]] = [[] for _ in classes]
+    still = [0] * len(classes)  # days each class's inputs have not moved
+    e_hist = np.ones((int(big.sum()), T))
+    q_bins = np.ones((nf, T, n_bins))
+    last_key: list[tuple[int, bytes]] = [(-1, b"")] * len(classes)
+    fresh = [True] * len(classes)  # classes whose law may have changed since the day before
+    row_law: list[tuple[F64, F64]] = [(np.ones(1), np.ones(1))] * P
     for t in range(T):
         ups = []
         for k, (sel, (pi, lo)) in enumerate(zip(classes, held, strict=True)):
@@ -452,10 +431,37 @@ def parts_available(
             ups.append(up)
             e_up[sel] = np.minimum((pi * up).sum(axis=1), 1.0)
             back_t[sel] = (pi * short).sum(axis=1)
+            if moments:
+                for j, i in enumerate(sel):
+                    row_law[i] = (pi[j], up[j])
+                e2[sel, t] = (pi * up * up).sum(axis=1)
+                top[sel, t] = (pi * (up >= 1.0 - 1e-12)).sum(axis=1)
+                for phi, plo, mass, t0 in flight[k]:
+                    if t - t0 == lag:
+                        xs = (plo[:, None] + np.arange(phi.shape[1])[None, :]).astype(np.float64)
+                        cross[sel, t0] = mass * (phi * rw.up(sel, xs, t)).sum(axis=1)
         if big.any():
             back_t[big], e_up[big] = _poisson_up(rw, big, m_big, t)
+            e2[big, t] = e_up[big] ** 2
+            top[big, t] = 0.0
+            e_hist[:, t] = e_up[big]
+            if moments and t >= lag:
+                cross[big, t - lag] = e_up[big] * e_hist[:, t - lag]
         log_a[:, t] = _fleet_log(np.log(np.maximum(e_up, 1e-300)), f, nf)
         bo[:, t] = _fleet_log(back_t, f, nf)
+        if moments:
+            redo = np.zeros(nf, dtype=np.bool_)
+            for k, sel in enumerate(classes):
+                redo[f[sel]] |= fresh[k] or window[k][0] != last_key[k]
+                last_key[k] = window[k][0]
+            redo |= t == 0
+            redo[f[big]] = True
+            for fl in np.flatnonzero(redo):
+                mine = np.flatnonzero((f == fl) & ~big)
+                scale = float(np.exp(log_fixed[fl, t] + np.log(e_up[(f == fl) & big]).sum()))
+                q_bins[fl, t] = quantile_means([row_law[i] for i in mine], n_bins, scale)
+            if t:
+                q_bins[~redo, t] = q_bins[~redo, t - 1]
         a_t = np.exp(log_a[:, t] + log_fixed[:, t])
         avail[:, t] = a_t
         g = np.where(e_up > 0, a_t[f] / np.maximum(e_up, 1e-300), 0.0)
@@ -475,6 +481,22 @@ def parts_available(
         for k, sel in enumerate(classes):
             pi, lo = held[k]
             arrivals = (p[sel] * c[sel, t] * g[sel])[:, None] * ups[k]
+            if moments:
+                unmoved = not _moved(last[k], pi, lo, q[sel], arrivals).any()
+                last[k] = (pi, lo, q[sel], arrivals)
+                still[k] = still[k] + 1 if unmoved else 0
+                fresh[k] = still[k] <= lag
+                if still[k] > lag:  # the same days as before: the laws in flight shift
+                    flight[k] = [(a, b, m, t0 + 1) for a, b, m, t0 in flight[k]]
+                    continue
+                flight[k] = [e for e in flight[k] if t - e[3] < lag]
+                coef = p[sel] * c[sel, t] * g[sel]
+
+                def up_at(x: F64, sel: I64 = sel, t: int = t) -> F64:
+                    return rw.up(sel, x, t)
+
+                held[k], flight[k] = _step_flight(pi, lo, q[sel], coef, up_at, flight[k], t)
+                continue
             moved = _moved(last[k], pi, lo, q[sel], arrivals)
             last[k] = (pi, lo, q[sel], arrivals)
             if moved.all():
@@ -482,7 +504,61 @@ def parts_available(
             elif moved.any():  # laws that stay put: the step leaves them where they are
                 got = _step(pi[moved], lo[moved], q[sel][moved], arrivals[moved])
                 held[k] = _merge(pi, lo, moved, got)
-    return log_a, bo, avail
+    if not moments:
+        return log_a, bo, avail, None
+    fixed = np.exp(log_fixed)
+    lag_fixed = np.full_like(fixed, np.nan)
+    lag_fixed[:, : T - lag] = fixed[:, : T - lag] * fixed[:, lag:]
+
+    def prod(v: F64) -> F64:
+        out: F64 = np.exp(_fleet_rows(np.log(np.maximum(v, 1e-300)), f, nf))
+        return out
+
+    mom = Moments(avail, prod(e2) * fixed**2, prod(cross) * lag_fixed, prod(top), lag, q_bins)
+    return log_a, bo, avail, mom
+
+
+Flight = list[tuple[F64, I64, F64, int]]
+
+
+def _step_flight(
+    pi: F64,
+    lo: I64,
+    q: F64,
+    coef: F64,
+    up_at: Callable[[F64], F64],
+    flight: Flight,
+    t: int,
+) -> tuple[tuple[F64, I64], Flight]:
+    """One day for a class's law ``pi`` and its tilted laws in flight, with a new one,
+    ``pi h`` normalised, started on day ``t``, all stepped through the same chain (arrivals
+    ``coef * up(x)`` at each law's own counts)."""
+    K0 = pi.shape[1]
+    w = pi * up_at((lo[:, None] + np.arange(K0)[None, :]).astype(np.float64))
+    mass = w.sum(axis=1)
+    laws = [(pi, lo), (w / np.maximum(mass, 1e-300)[:, None], lo)]
+    laws += [(a, b) for a, b, _, _ in flight]
+    K = max(a.shape[1] for a, _ in laws)
+    n = len(lo)
+    stack = np.zeros((len(laws) * n, K))
+    for i, (a, _) in enumerate(laws):
+        stack[i * n : (i + 1) * n, : a.shape[1]] = a
+    reps = len(laws)
+    starts = np.concatenate([b for _, b in laws])
+    x = (starts[:, None] + np.arange(K)[None, :]).astype(np.float64)
+    ups = np.vstack([up_at(x[i * n : (i + 1) * n]) for i in range(reps)])
+    got, got_lo = _step(stack, starts, np.tile(q, reps), np.tile(coef, reps)[:, None] * ups)
+    parts = [_trim(got[i * n : (i + 1) * n], got_lo[i * n : (i + 1) * n]) for i in range(reps)]
+    out: Flight = [(*parts[1], mass, t)]
+    out += [(*parts[i + 2], m, t0) for i, (_, _, m, t0) in enumerate(flight)]
+    return parts[0], out
+
+
+def _fleet_rows(values: F64, fleet: I64, nf: int) -> F64:
+    """Per fleet, the sum over its rows of ``values [P, T]``."""
+    out = np.zeros((nf, values.shape[1]))
+    np.add.at(out, fleet, values)
+    return out
 
 
 def _at(cum: F64, lam: F64, lam_pre: F64, u: F64) -> F64:
