@@ -86,8 +86,9 @@ class _Means:
         still = _still(clocks, self.cid, share[rows])
         part = lam[rows, None] * share[rows]
         self.base: F64 = np.where(still, 0.0, part * self.tau).sum(axis=1)
+        self.pattern = _pattern(still)
         H1 = len(clocks[0].A)
-        self.terms: list[tuple[F64, I64, F64]] = []  # (table, row offset, lam share)
+        self.terms: list[tuple[int, F64, I64, F64]] = []  # (route, table, offset, lam share)
         self.other: list[tuple[int, F64]] = []  # routes without a table
         for r in range(share.shape[1]):
             if not still[:, r].any():
@@ -97,18 +98,27 @@ class _Means:
             if got is None:
                 self.other.append((r, sh))
             else:
-                self.terms.append((got[0], got[1][rows] * H1 + lo, sh))
+                self.terms.append((r, got[0], got[1][rows] * H1 + lo, sh))
 
     def piece(self, a: int, b: int, w: I64, at: I64, ar: I64) -> F64:
         """Means on the cells of rows ``a..b - 1`` (``w`` days each, the row's first cell
-        at ``at``; ``ar = arange(w.sum())``), row after row."""
+        at ``at``; ``ar = arange(w.sum())``), row after row. Rows with the same stopped
+        routes (:func:`_pattern`) should come together: each block of them takes only its
+        own routes' tables (the others would add zeros)."""
         m: F64 = np.repeat(self.base[a:b], w)
-        for table, off, sh in self.terms:
-            idx = np.repeat(off[a:b] - at, w)
-            idx += ar
-            v = np.take(table, idx)
-            v *= np.repeat(sh[a:b], w)
-            m += v
+        pat = self.pattern[a:b]
+        starts = np.flatnonzero(np.r_[True, pat[1:] != pat[:-1]])
+        for i, j in zip(starts.tolist(), [*starts[1:].tolist(), b - a], strict=True):
+            c0, c1 = int(at[i]), int(at[j - 1] + w[j - 1])
+            wb = w[i:j]
+            for r, table, off, sh in self.terms:
+                if not (int(pat[i]) >> r) & 1:
+                    continue
+                idx = np.repeat(off[a + i : a + j] - (at[i:j] - c0), wb)
+                idx += ar[: c1 - c0]
+                v = np.take(table, idx)
+                v *= np.repeat(sh[a + i : a + j], wb)
+                m[c0:c1] += v
         if self.other:
             local = np.repeat(np.arange(b - a), w)
             day = np.repeat(self.lo[a:b] - at, w) + ar
@@ -120,6 +130,12 @@ class _Means:
                     lag = _lags(self.clocks[int(c)], self.tau[rc, r], day[cells])
                     m[cells] += sh[rc] * lag
         return m
+
+
+def _pattern(still: B8) -> I64:
+    """Per row, which of its routes stop, as bits (route ``r``: bit ``r``)."""
+    out: I64 = (still * (1 << np.arange(still.shape[1]))).sum(axis=1).astype(np.int64)
+    return out
 
 
 def _still(clocks: list[Clock], cid: I64, share: F64) -> B8:
@@ -221,7 +237,8 @@ def flat_fleet_sums(
     if not len(moving):
         return log_a, bo
     key = z[moving].astype(np.int64) * (int(s.max()) + 1) + s[moving]
-    order = np.argsort(key, kind="stable")
+    # by (Z, spares) group, then by which routes stop (see _Means.piece)
+    order = np.lexsort((_pattern(_still(clocks, cid[moving], share[moving])), key))
     moving, key = moving[order], key[order]
     width = hi[moving] - lo[moving]
     # tables no larger than the cells they serve, nor than a few chunks (memory stays
