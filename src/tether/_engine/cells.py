@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tether._engine import poisson
-from tether._engine.poisson import SPREAD, ebo, negligible_top
+from tether._engine.poisson import SPREAD, negligible_top
 
 __all__ = ["group_backorders_and_up", "grouped_backorders_and_up"]
 
@@ -68,7 +68,13 @@ def group_backorders_and_up(m: F64, a: int, n: F64, z: int) -> tuple[F64, F64]:
         if len(near):
             near = near[~negligible_top(m[near], top[near], 2, 1.0)]
         if len(near):
-            holes[near] -= ebo(m[near], top[near].astype(np.int64))
+            mt, tt = m[near], top[near]
+            below = tt < mt - reach[near]  # P(X < top) < 1e-25: EBO(top) = m - top
+            qt, pt = np.ones(len(near)), np.zeros(len(near))
+            if not below.all():
+                fit = np.flatnonzero(~below)
+                qt[fit], pt[fit] = poisson._tail_gamma(mt[fit], tt[fit].astype(np.int64))
+            holes[near] -= poisson._ebo_from_tail(mt, tt, qt, pt)  # type: ignore[arg-type]
             np.maximum(holes, 0.0, out=holes)
         up: F64 = 1.0 - holes / n
     else:
@@ -104,19 +110,19 @@ def _up_z(m: F64, a: int, n: F64, z: int, q: F64, pmf: F64, root: F64, reach: F6
         up: F64 = 1.0 + coef[1] * gs[1]
         for k in range(2, z + 1):
             up += coef[k] * gs[k]
-    rows = np.flatnonzero(top < m + reach)
+    low = m - reach
+    rows = np.flatnonzero((top < m + reach) & (top >= low))  # not grounded (below)
     if len(rows):
         rows = rows[~poisson._negligible_fix(m[rows], top[rows], M[rows], z)]
     if len(rows):
         mt, at = m[rows], top[rows]
-        qt, pt = poisson._tail(mt, at.astype(np.int64))
+        qt, pt = poisson._tail_gamma(mt, at.astype(np.int64))
         gt = poisson._upper_moments(mt, at, qt, pt, z)
         fix = np.zeros_like(mt)
         for k in range(1, z + 1):
             inner = sum(binom[k - i][rows] * gt[i] for i in range(1, k + 1))
             fix += coef[k][rows] * inner
         up[rows] -= fix
-    low = m - reach
     up[top < low] = 0.0  # grounded: P(B < M) < 1e-25
     cancel = (root * poisson.DIRECT > M) | (m - a > M)
     rows = np.flatnonzero(cancel & (top >= low))
