@@ -156,8 +156,8 @@ def test_the_sparse_availability_equals_the_general_one() -> None:
     fleets = np.array([0, 0, 1, 2, 2])
     spares = np.array([1, 0, 2, 3, 0])
     for size, cannibalise, fleet, how in itertools.product(
-        (50, 400), (False, True), (fleets, fleets[[4, 0, 2, 1, 3]]), ("sparse", "table")
-    ):  # 400 rows: the table's reductions column by column
+        (6, 400), (False, True), (fleets, fleets[[4, 0, 2, 1, 3]]), ("sparse", "table")
+    ):  # 400 rows: the table's layout transposed (many rows, a window of days)
         out = rng.integers(0, 9, size=(size, 5)).astype(np.int32)
         out[:5] += 20  # past N Z: no unit up
         args = (units, quantity, fleet, spares, cannibalise)
@@ -173,6 +173,9 @@ def test_the_sparse_availability_equals_the_general_one() -> None:
         np.testing.assert_allclose(fast, slow, rtol=1e-12, atol=1e-15)
         by_fleet = np.stack([held[:, fleet == k].sum(axis=1) for k in range(3)], axis=1)
         np.testing.assert_array_equal(bo, by_fleet)
+        if size == 400:  # bit for bit the same whatever the number of rows
+            few, _ = operating(0, out[:6])
+            assert_array_equal(few, fast[:6])
     assert (fast == 0).any()
     monkey = mc_operating.TABLE_ENTRIES
     try:
@@ -283,6 +286,22 @@ def test_the_start_is_the_analytic_fixed_point(spares: int) -> None:
         assert (got < 1).all()
     fixed = _plan(fleet={"spares": {"item": spares, "b": 2}})
     assert_array_equal(start_availability(fixed), np.ones(1))
+
+
+@pytest.mark.parametrize("rows", [3, 40])
+def test_the_table_leaves_the_items_out_alone(rows: int) -> None:
+    """One part row (its transposed items out are a view of them): the shares are right
+    and the items out passed in are not changed, for few rows and many."""
+    operating = mc_operating.table_operating(
+        np.array([10.0]), np.array([1.0]), np.array([0]), np.array([14]), False
+    )
+    assert operating is not None
+    out = np.random.default_rng(0).poisson(16, size=(rows, 1)).astype(np.int32)
+    before = out.copy()
+    share, held = operating(0, out)
+    assert_array_equal(out, before)
+    assert_array_equal(held[:, 0], np.maximum(before[:, 0] - 14, 0))
+    np.testing.assert_allclose(share[:, 0], (10 - held[:, 0]).clip(0) / 10, rtol=1e-15)
 
 
 def test_counted_candidates_have_the_rate_and_the_half_days() -> None:

@@ -10,7 +10,6 @@ backorders ``[X, K]``; the values of
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -71,37 +70,43 @@ def table_operating(
     safe_units = np.where(units > 0, units, 1.0)[present]
     one_each = len(present) == K and np.array_equal(present, np.arange(K))
 
-    ends = np.r_[starts[1:], P]
-
-    def reduce(ufunc: np.ufunc, a: NDArray[Any]) -> F64:
-        """``ufunc.reduceat`` over each fleet's columns; for many rows (a window of days),
-        column by column (the same order of operations), much faster on narrow arrays."""
-        if a.shape[0] < 50 * P:
-            return np.asarray(ufunc.reduceat(a, starts, axis=1), dtype=np.float64)
-        out = np.empty((a.shape[0], len(starts)))
-        for k, (lo, hi) in enumerate(zip(starts, ends, strict=True)):
-            col = out[:, k]
-            col[:] = a[:, lo]
-            for j in range(lo + 1, hi):
-                ufunc(col, a[:, j], out=col)
-        return out
+    def narrow(o: NDArray[np.int32]) -> tuple[F64, F64]:
+        """Shares and backorders ``[Kp, X]`` of many rows ``o [X, P]``, worked on the
+        transposed layout ``[P, X]``: broadcasting over a short last axis is slow, and the
+        reductions over each fleet's rows then run along contiguous rows (the same order
+        of operations as over columns)."""
+        b = (o.T if perm is None else o.T[perm]).copy()  # C order (o.T may be a view)
+        b -= stock[:, None]
+        np.maximum(b, 0, out=b)
+        held_k = np.add.reduceat(b, starts, axis=0).astype(np.float64)
+        np.minimum(b, cap[:, None], out=b)
+        b += offset[:, None]
+        if cannibalise:
+            down = np.maximum.reduceat(down_table.take(b), starts, axis=0)
+            up = np.maximum(units[present][:, None] - down, 0.0) / safe_units[:, None]
+            return np.where(units[present][:, None] > 0, up, 1.0), held_k
+        return np.multiply.reduceat(table.take(b), starts, axis=0), held_k
 
     def operating(t: int, out_t: NDArray[np.int32]) -> tuple[F64, F64]:
-        o = out_t if perm is None else out_t[:, perm]
-        b = o - stock[None, :]
-        np.maximum(b, 0, out=b)
-        held_k = reduce(np.add, b)
-        np.minimum(b, cap[None, :], out=b)
-        b += offset[None, :]
-        if cannibalise:
-            down = reduce(np.maximum, down_table.take(b))
-            up = np.maximum(units[present][None, :] - down, 0.0) / safe_units[None, :]
-            share_k = np.where(units[present][None, :] > 0, up, 1.0)
+        if out_t.shape[0] >= 8 * P:  # many rows (a window of days)
+            share_t, held_t = narrow(out_t)
+            share_k, held_k = share_t.T, held_t.T
         else:
-            share_k = reduce(np.multiply, table.take(b))
+            o = out_t if perm is None else out_t[:, perm]
+            b = o - stock[None, :]
+            np.maximum(b, 0, out=b)
+            held_k = np.add.reduceat(b, starts, axis=1).astype(np.float64)
+            np.minimum(b, cap[None, :], out=b)
+            b += offset[None, :]
+            if cannibalise:
+                down = np.maximum.reduceat(down_table.take(b), starts, axis=1)
+                up = np.maximum(units[present][None, :] - down, 0.0) / safe_units[None, :]
+                share_k = np.where(units[present][None, :] > 0, up, 1.0)
+            else:
+                share_k = np.multiply.reduceat(table.take(b), starts, axis=1)
         if one_each:
-            return share_k, held_k
-        share, held = np.ones((o.shape[0], K)), np.zeros((o.shape[0], K))
+            return np.ascontiguousarray(share_k), np.ascontiguousarray(held_k)
+        share, held = np.ones((out_t.shape[0], K)), np.zeros((out_t.shape[0], K))
         share[:, present], held[:, present] = share_k, held_k
         return share, held
 

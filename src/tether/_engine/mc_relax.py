@@ -5,10 +5,13 @@ below the share of its fleet operating at ``t``, and that share depends on the f
 kept before ``t``. Stepping day by day costs a dozen array operations a day whatever the
 size of the force, which dominates small forces over long burn-ins. Here the days of a
 window are solved together by fixed-point iteration (waveform relaxation): guess which
-candidates are kept (all of them), compute the items out on every day of the window from
-that guess (histograms and a running sum), the shares operating on every day from the
-items out (one call over all days), and which candidates those shares keep; repeat until
-the kept set no longer changes.
+candidates are kept (those the fleet's share at the window's start would keep), compute
+the items out on every day of the window from that guess (histograms and a running sum),
+the shares operating on every day from the items out (one call over the rows with
+backorders), and which candidates those shares keep; then, until no decision changes,
+move the changed candidates' items, recompute the shares of the rows they touch and the
+decisions on those rows. Each window of at most :data:`RELAX_DAYS` days starts from the
+previous one's final state.
 
 The result is exactly the day-by-day one, draw for draw: day ``t``'s decisions depend
 only on earlier days' decisions, so after ``k`` iterations the first ``k`` days of the
@@ -30,7 +33,7 @@ __all__ = ["RELAX_CELLS", "RELAX_WIDTH", "relax_days"]
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 
-#: Replication x part-row x day cells of one window (about 40 bytes each while solved).
+#: Replication x part-row x day cells of one window (about 64 bytes each while solved).
 RELAX_CELLS = 400_000
 
 #: Most replication x part-row cells a day for which days are solved by windows: beyond,
@@ -38,8 +41,10 @@ RELAX_CELLS = 400_000
 #: is faster (measured crossover on the benchmark force and the examples).
 RELAX_WIDTH = 1_000
 
-#: Most days of one window: the first guess (each fleet's share at the window's start,
-#: held) is good over a few weeks, and the iteration then settles in a few steps.
+#: Days of the first window: the first guess (each fleet's share at the window's start,
+#: held) is good over a few weeks, and the iteration then settles in a few steps. Each
+#: next window is twice as long when the last settled in at most 1 step, half as long
+#: (at least 8 days) when it took more than 4.
 RELAX_DAYS = 64
 
 
@@ -71,10 +76,12 @@ def relax_days(
     ``held`` ``[T, R, K]`` (stepped day ``i`` is day ``i - burn``)."""
     reps, P = current.shape
     RP = reps * P
-    width = max(1, min(RELAX_DAYS, RELAX_CELLS // max(RP, 1)))
+    most = max(1, RELAX_CELLS // max(RP, 1))
+    width = max(1, min(RELAX_DAYS, most))
     K = shares.shape[2]
     flat_exits = exits.reshape(-1)
-    for w0 in range(block[0], block[1], width):
+    w0 = block[0]
+    while w0 < block[1]:
         w1 = min(w0 + width, block[1])
         W = w1 - w0
         a, b = np.searchsorted(d, [w0, w1])
@@ -95,7 +102,11 @@ def relax_days(
         out = np.cumsum(delta.reshape(W, RP), axis=0).astype(np.int32).reshape(W * reps, P)
         share, bo = _shares(out, stock, operating, K)
         now = uniform < np.take(share.reshape(-1), at)
-        _settle(now, kept, out, share, bo, operating, dw, cw, ew // RP - w0, at, uniform, reps)
+        steps = _settle(
+            now, kept, out, share, bo, operating, dw, cw, ew // RP - w0, at, uniform, reps
+        )
+        # the next window: longer while the guess settles in few steps, shorter otherwise
+        width = min(most, 2 * width) if steps <= 1 else max(8, width // 2) if steps > 4 else width
         first = max(burn - w0, 0)  # the window's first day from day 0 on
         if first < W:
             t0 = w0 + first - burn
@@ -104,6 +115,7 @@ def relax_days(
         np.add.at(flat_exits, ew[kept], np.int32(1))
         current += np.bincount(cw[kept], minlength=RP).reshape(reps, P).astype(np.int32)
         current -= exits[w0:w1].sum(axis=0, dtype=np.int32)
+        w0 = w1
 
 
 def _shares(
@@ -114,11 +126,8 @@ def _shares(
 ) -> tuple[F64, F64]:
     """``operating(0, out)``, computed only on the rows where some part has backorders
     (a share of 1 and none elsewhere): most (day, replication) rows have none."""
-    over = out > stock[None, :]
-    some = over[:, 0].copy()
-    for j in range(1, out.shape[1]):
-        some |= over[:, j]
-    rows = np.flatnonzero(some)
+    over = np.ascontiguousarray(out.T) > stock[:, None]  # [P, X]: a short last axis is slow
+    rows = np.flatnonzero(np.logical_or.reduce(over, axis=0))
     share, bo = np.ones((out.shape[0], K)), np.zeros((out.shape[0], K))
     if len(rows):
         share[rows], bo[rows] = operating(0, out[rows])
@@ -138,14 +147,15 @@ def _settle(
     at: I64,
     uniform: F64,
     reps: int,
-) -> None:
+) -> int:
     """Iterate to the fixed point, from the decisions ``now`` that the items out ``out
     [W * R, P]`` of the candidates ``kept`` give (with their shares and backorders
     ``[W * R, K]``; all updated in place). Each iteration moves only the candidates whose
     decision changed (their items out, from their arrival to their return or the window's
     end, by a difference array and a running sum), recomputes the shares of the (day,
     replication) rows that moved, then the decisions of the candidates on those rows: the
-    plain iteration (every decision recomputed from the last guess), done incrementally."""
+    plain iteration (every decision recomputed from the last guess), done incrementally.
+    Returns the number of iterations."""
     WR, P = out.shape
     W = WR // reps
     RP = reps * P
@@ -153,7 +163,9 @@ def _settle(
     flat_share = share.reshape(-1)
     row_of = dw * reps + cw // P  # each candidate's (day, replication) row
     flips = np.flatnonzero(now != kept)
+    steps = 0
     while len(flips):  # at most W + 1 times: each settles at least one more day
+        steps += 1
         kept[flips] = now[flips]
         sign = np.where(now[flips], 1, -1).astype(np.int32)
         c = cw[flips]
@@ -168,8 +180,9 @@ def _settle(
             touched |= moved[:, j]
         rows = np.flatnonzero(touched)
         if not len(rows):
-            return
+            return steps
         share[rows], bo[rows] = operating(0, out[rows])
         again = np.flatnonzero(touched[row_of])
         now[again] = uniform[again] < np.take(flat_share, at[again])
         flips = again[now[again] != kept[again]]
+    return steps
