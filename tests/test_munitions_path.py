@@ -117,3 +117,31 @@ def test_small_fleet_running_dry_agrees_with_monte_carlo() -> None:
     old = 10.0 * a * factor[0]
     z_old = (mc.mean["capability"][0, 0] - old) / np.maximum(se, 1e-12)
     assert np.abs(z_old).max() > 50.0
+
+
+@pytest.mark.parametrize("days", [1, 3])
+def test_moments_reuse_a_steady_day_exactly(monkeypatch: pytest.MonkeyPatch, days: int) -> None:
+    """The rows' moments on a fleet with no cutoff: taking the laws in flight over from
+    the day before while nothing moves gives what stepping every day gives, and the mean
+    is the engine's availability."""
+    from tether._engine import feedback
+    from tether._engine.arrays import route_clock_masks
+    from tether._engine.pipeline import clock
+
+    plan = _small_fleet()
+    T = plan.horizon + 1
+    actives, cid = route_clock_masks(plan, plan.cut[0][None])
+    clocks = [clock(a[0]) for a in actives]
+    rows = np.arange(len(plan.part_labels))
+    groups = feedback.route_groups(plan, clocks, cid, rows)
+    fixed = np.zeros((1, T))
+    reused = feedback.availability_moments(plan, rows, groups, fixed, days, 8)
+    monkeypatch.setattr(feedback, "SAME", -1.0)  # every day moves: every day stepped
+    stepped = feedback.availability_moments(plan, rows, groups, fixed, days, 8)
+    for key in ("mean", "second", "lag", "top", "bins"):
+        a, b = getattr(reused, key), getattr(stepped, key)
+        assert np.allclose(a, b, rtol=0, atol=1e-12, equal_nan=True), key
+    _, _, avail = feedback.parts_available(plan, rows, groups, fixed)
+    assert np.allclose(reused.mean, avail, atol=1e-15)
+    assert np.isnan(reused.lag[:, T - days :]).all()
+    assert not np.isnan(reused.lag[:, : T - days]).any()
