@@ -458,7 +458,8 @@ def _carry(
             redo[f[big]] = True
             for fl in np.flatnonzero(redo):
                 mine = np.flatnonzero((f == fl) & ~big)
-                scale = float(np.exp(log_fixed[fl, t] + np.log(e_up[(f == fl) & big]).sum()))
+                lb = np.log(np.maximum(e_up[(f == fl) & big], 1e-300)).sum()
+                scale = float(np.exp(log_fixed[fl, t] + lb))
                 q_bins[fl, t] = quantile_means([row_law[i] for i in mine], n_bins, scale)
             if t:
                 q_bins[~redo, t] = q_bins[~redo, t - 1]
@@ -508,7 +509,8 @@ def _carry(
         return log_a, bo, avail, None
     fixed = np.exp(log_fixed)
     lag_fixed = np.full_like(fixed, np.nan)
-    lag_fixed[:, : T - lag] = fixed[:, : T - lag] * fixed[:, lag:]
+    if lag < T:
+        lag_fixed[:, : T - lag] = fixed[:, : T - lag] * fixed[:, lag:]
 
     def prod(v: F64) -> F64:
         out: F64 = np.exp(_fleet_rows(np.log(np.maximum(v, 1e-300)), f, nf))
