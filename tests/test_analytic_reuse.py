@@ -167,3 +167,35 @@ def test_length_cases_at_once_equal_case_by_case(nodes: int) -> None:
         assert np.array_equal(cs.parts(values, sl), _parts_case_by_case(cs, values, sl))
         masks = np.stack([lengths._masks(plan, mine, {c: int(x)}, T) for x in live[sl]])
         assert np.array_equal(cs.masks(sl), masks)
+
+
+@pytest.mark.parametrize(
+    ("name", "extra"),
+    [
+        ("europe-us-withholds-year", None),
+        ("europe-safe-options", None),
+        ("europe-us-withholds-year", 700),  # a second, fixed cutoff after the random one ends
+    ],
+)
+def test_length_factors_equal_case_by_case(
+    name: str, extra: int | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Software and services over the lengths of a cutoff from its longest and shortest
+    cases equal them computed case by case, bit for bit (and where a later cutoff of the
+    same supplier breaks the condition, the case-by-case path is taken)."""
+    doc = tether.load(EXAMPLES[0].parent / f"{name}.yaml")
+    sc = next(s for s in doc.scenarios if any(c.duration_days for c in s.cutoffs))
+    if extra is not None:
+        first = sc.cutoffs[0]
+        later = first.model_copy(update={"start_day": extra, "end_day": extra + 30})
+        later = later.model_copy(update={"duration_days": None})
+        sc = sc.model_copy(update={"cutoffs": [*sc.cutoffs, later]})
+    plan = compile_scenario(doc, sc)
+    b = len(plan.batch) - 1
+    used = analytic._length_factors(plan, lengths.cases(plan, b))
+    assert (used is None) == (extra is not None)
+    fast = analytic.run_analytic(plan)
+    monkeypatch.setattr(analytic, "LENGTH_FACTORS", False)
+    slow = analytic.run_analytic(plan)
+    for key in ("software", "services", "capability", "availability"):
+        assert np.array_equal(getattr(fast, key), getattr(slow, key)), key

@@ -18,7 +18,7 @@ from tether._engine.arrays import KIND_INDEX, Plan, route_clock_masks
 from tether._engine.factors import munitions_factor, service_factor, software_factor
 from tether._engine.feedback import parts_available, route_groups
 from tether._engine.groups import group_add, group_mul
-from tether._engine.lengths import cases
+from tether._engine.lengths import Cases, cases
 from tether._engine.pipeline import Clock, ReturnIndex, clock, returned
 from tether._engine.poisson import availability_log, backorders_and_up
 from tether._engine.reuse import Steady, flat_fleet_sums, steady_sums
@@ -44,6 +44,10 @@ Memo = dict[str, Steady]
 #: Evaluate each row's steady state once and only the days that differ from it (exact;
 #: ``False`` evaluates every cell, the straightforward path the tests compare with).
 REUSE = True
+
+#: Over the lengths of one cutoff, software and services from the longest and the
+#: shortest case (:func:`_length_factors`; ``False``: computed case by case).
+LENGTH_FACTORS = True
 
 
 @dataclass(frozen=True, eq=False)
@@ -219,7 +223,8 @@ def run_analytic(plan: Plan, progress: Progress | None = None) -> EngineOutput:
     per_case = (nf + len(plan.mu_fleet) + len(plan.sw_fleet) + len(plan.sv_fleet) + 1) * T
     units = units_by_day(plan)
     step = max(1, FLUSH_CELLS // 8 // per_case)
-    block: list[tuple[int, B8, F64, F64, F64]] = []  # (member, cuts, avail, bo, weights)
+    # (member, cuts, avail, bo, weights, software and services if known)
+    block: list[tuple[int, B8, F64, F64, F64, tuple[F64, F64] | None]] = []
 
     def flush() -> None:
         """The factors of every case in ``block`` at once (one call per factor for many
@@ -230,15 +235,19 @@ def run_analytic(plan: Plan, progress: Progress | None = None) -> EngineOutput:
         values = {
             "availability": np.concatenate([c[2] for c in block]),
             "backorders": np.concatenate([c[3] for c in block]),
-            "software": _software(plan, cuts),
-            "services": _services(plan, cuts),
         }
+        known = [c[5] for c in block]
+        if all(k is not None for k in known):
+            values["software"] = np.concatenate([k[0] for k in known if k is not None])
+            values["services"] = np.concatenate([k[1] for k in known if k is not None])
+        else:
+            values["software"], values["services"] = _software(plan, cuts), _services(plan, cuts)
         values["munitions"], stock_c = _munitions(plan, cuts, values["availability"])
         values["capability"] = units[None] * (
             values["availability"] * values["software"] * values["munitions"] * values["services"]
         )
         lo = 0
-        for b, _, _, _, weights in block:
+        for b, _, _, _, weights, _ in block:
             sl = slice(lo, lo + len(weights))
             w = weights[:, None, :]
             for k in keys:
@@ -254,18 +263,56 @@ def run_analytic(plan: Plan, progress: Progress | None = None) -> EngineOutput:
         runs = [_parts(plan, cut, a_ss, memo) for cut in cs.nodes]
         node_a = np.stack([r[0] for r in runs])
         node_bo = np.stack([r[1] for r in runs])
+        ends = _length_factors(plan, cs) if LENGTH_FACTORS and cs.by_length else None
         for lo in range(0, cs.count, step):
             sl = slice(lo, lo + step)
             weights = cs.weights[sl]
             if held + len(weights) > step:
                 flush()
                 held = 0
-            block.append((b, cs.masks(sl), cs.parts(node_a, sl), cs.parts(node_bo, sl), weights))
+            known = None
+            if ends is not None:
+                before = np.arange(T)[None, None, :] < cs.ends[sl][:, None, None]
+                known = tuple(np.where(before, f[0], f[1]) for f in ends)
+            masks, a_l, bo_l = cs.masks(sl), cs.parts(node_a, sl), cs.parts(node_bo, sl)
+            block.append((b, masks, a_l, bo_l, weights, known))  # type: ignore[arg-type]
             held += len(weights)
         if progress is not None:
             progress(b + 1, B)
     flush()
     return EngineOutput(**out, munitions_stock=stock)
+
+
+def _length_factors(plan: Plan, cs: Cases) -> tuple[tuple[F64, F64], tuple[F64, F64]] | None:
+    """Software and services factors ``[F, T]`` of the longest and the shortest of the
+    cases ``cs`` (the lengths of one cutoff), or ``None``.
+
+    Both factors on day ``t`` depend on the cut masks of days up to ``t`` only, and the
+    masks of a case of length ``d`` equal the longest case's before its end ``e_d``: so
+    do its factors. From ``e_d`` on they equal the shortest case's, provided that (a) no
+    software item of the shortest case is cut on or after its end (then no item is cut
+    from ``e_d`` on in any case, and the age since the last cut began is 0 in both), and
+    (b) every service's switch-over to its alternative can start on the same day in the
+    shortest and the longest case (so in every case between). Otherwise ``None``: the
+    factors are computed case by case (:data:`LENGTH_FACTORS` ``False`` always does)."""
+    T = plan.horizon + 1
+    short, long = cs.masks(slice(0, 1)), cs.masks(slice(cs.count - 1, cs.count))
+    end = int(cs.ends[0])
+    if short[0, plan.sw_supplier, KIND_INDEX["software"], end:].any():
+        return None
+    if len(plan.sv_fleet):
+        t = np.arange(T)
+        firsts = []
+        for m in (short, long):
+            cut = m[0, plan.sv_supplier, KIND_INDEX["services"]] & (t >= plan.sv_alt_from[:, None])
+            firsts.append(np.where(cut.any(axis=1), cut.argmax(axis=1), T))
+        if (firsts[0] != firsts[1]).any():
+            return None
+    sw, sv = (
+        _software(plan, np.concatenate([long, short])),
+        _services(plan, np.concatenate([long, short])),
+    )
+    return (sw[0], sw[1]), (sv[0], sv[1])
 
 
 def _parts(plan: Plan, cut: B8, a_ss: F64, memo: Memo | None = None) -> tuple[F64, F64]:

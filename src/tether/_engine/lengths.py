@@ -107,6 +107,7 @@ class Cases:
     ``node_up[l]``'s value while ``t < ends[l]``; after, at the same time since the
     cutoff's end, ``(1 - a) v_lo(t - back) + a v_hi(t + ahead)`` with ``a = share[l]`` where
     ``t + ahead`` is within the horizon and ``hi >= 0``, else ``v_lo(t - back)``.
+    ``by_length``: the cases are the lengths of one cutoff, shortest first.
     """
 
     masks: Callable[[slice], B8]
@@ -120,6 +121,7 @@ class Cases:
     back: I64
     ahead: I64
     share: F64
+    by_length: bool = False  # the lengths of one cutoff, ``ends`` ascending
 
     def parts(self, values: F64, cases: slice) -> F64:
         """Per-case values ``[l, F, T]`` from the nodes' values ``[N, F, T]``."""
@@ -228,6 +230,7 @@ def cases(plan: Plan, b: int, max_nodes: int = MAX_NODES) -> Cases:
         back=back,
         ahead=ahead,
         share=share,
+        by_length=True,
     )
 
 
