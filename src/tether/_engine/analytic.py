@@ -160,7 +160,13 @@ def _cumulative(lam: F64) -> F64:
 
 
 def _parts_fixed(
-    plan: Plan, rows: I64, clocks: list[Clock], cid: I64, a_ss: F64, memo: Memo | None = None
+    plan: Plan,
+    rows: I64,
+    clocks: list[Clock],
+    cid: I64,
+    a_ss: F64,
+    memo: Memo | None = None,
+    first_day: int = 0,
 ) -> tuple[F64, F64]:
     """Fleet sums of log-availability terms and backorders for fleet-basis parts.
 
@@ -193,6 +199,7 @@ def _parts_fixed(
             T,
             CHUNK_CELLS,
             steady,
+            first_day,
         )
         rows = rows[~flat]
     step = max(1, CHUNK_CELLS // T)
@@ -260,9 +267,7 @@ def run_analytic(plan: Plan, progress: Progress | None = None) -> EngineOutput:
     memo: Memo = {}
     for b in range(B):
         cs = cases(plan, b)
-        runs = [_parts(plan, cut, a_ss, memo) for cut in cs.nodes]
-        node_a = np.stack([r[0] for r in runs])
-        node_bo = np.stack([r[1] for r in runs])
+        node_a, node_bo = _node_parts(plan, cs, a_ss, memo)
         ends = _length_factors(plan, cs) if LENGTH_FACTORS and cs.by_length else None
         for lo in range(0, cs.count, step):
             sl = slice(lo, lo + step)
@@ -281,6 +286,37 @@ def run_analytic(plan: Plan, progress: Progress | None = None) -> EngineOutput:
             progress(b + 1, B)
     flush()
     return EngineOutput(**out, munitions_stock=stock)
+
+
+def _node_parts(plan: Plan, cs: Cases, a_ss: F64, memo: Memo) -> tuple[F64, F64]:
+    """Availability and backorders ``[N, F, T]`` under the node masks of ``cs``.
+
+    Over the lengths of one cutoff (:data:`LENGTH_FACTORS`, fleet basis): every output on
+    day ``t`` depends on the masks of days up to ``t`` only, so a node whose mask equals
+    the node with the most cut days before day ``e`` has that node's values before ``e``;
+    only its constant rows' days from ``e`` on are evaluated. Otherwise node by node."""
+    if not (LENGTH_FACTORS and REUSE and cs.by_length and len(cs.nodes) > 1) or (
+        plan.available_basis.any()
+    ):
+        runs = [_parts(plan, cut, a_ss, memo) for cut in cs.nodes]
+        return np.stack([r[0] for r in runs]), np.stack([r[1] for r in runs])
+    T = cs.nodes.shape[-1]
+    ref = int(cs.nodes.sum(axis=(1, 2, 3)).argmax())
+    a_ref, bo_ref = _parts(plan, cs.nodes[ref], a_ss, memo)
+    node_a, node_bo = (
+        np.empty((len(cs.nodes), *a_ref.shape)),
+        np.empty((len(cs.nodes), *a_ref.shape)),
+    )
+    for n, cut in enumerate(cs.nodes):
+        differ = (cut != cs.nodes[ref]).any(axis=(0, 1))
+        e = int(differ.argmax()) if differ.any() else T
+        if e >= T:
+            node_a[n], node_bo[n] = a_ref, bo_ref
+            continue
+        a_n, bo_n = _parts(plan, cut, a_ss, memo, first_day=e)
+        node_a[n, :, :e], node_bo[n, :, :e] = a_ref[:, :e], bo_ref[:, :e]
+        node_a[n, :, e:], node_bo[n, :, e:] = a_n[:, e:], bo_n[:, e:]
+    return node_a, node_bo
 
 
 def _length_factors(plan: Plan, cs: Cases) -> tuple[tuple[F64, F64], tuple[F64, F64]] | None:
@@ -315,8 +351,12 @@ def _length_factors(plan: Plan, cs: Cases) -> tuple[tuple[F64, F64], tuple[F64, 
     return (sw[0], sw[1]), (sv[0], sv[1])
 
 
-def _parts(plan: Plan, cut: B8, a_ss: F64, memo: Memo | None = None) -> tuple[F64, F64]:
-    """Availability and backorders ``[F, T]`` under one cut mask ``[S, K, T]``."""
+def _parts(
+    plan: Plan, cut: B8, a_ss: F64, memo: Memo | None = None, first_day: int = 0
+) -> tuple[F64, F64]:
+    """Availability and backorders ``[F, T]`` under one cut mask ``[S, K, T]`` (the
+    constant rows' days before ``first_day`` left at their steady state: see
+    :func:`_node_parts`)."""
     clocks, cid = _clocks(plan, cut)
     plain = np.ones(len(plan.part_labels), dtype=np.bool_)
     if not constant_force(plan):
@@ -326,7 +366,7 @@ def _parts(plan: Plan, cut: B8, a_ss: F64, memo: Memo | None = None) -> tuple[F6
     stepped = plan.available_basis[plan.part_fleet]
     fixed_rows = np.flatnonzero(~stepped & plain)
     step_rows = np.flatnonzero(stepped & plain)
-    log_a, bo = _parts_fixed(plan, fixed_rows, clocks, cid, a_ss, memo)
+    log_a, bo = _parts_fixed(plan, fixed_rows, clocks, cid, a_ss, memo, first_day)
     if not plain.all():
         log_v, bo_v = parts_varying(plan, cut, clocks, cid, a_ss, only=~plain)
         log_a += log_v

@@ -215,6 +215,7 @@ def flat_fleet_sums(
     T: int,
     chunk_cells: int,
     steady: Steady | None = None,
+    first_day: int = 0,
 ) -> tuple[F64, F64]:
     """Fleet sums ``[F, T]`` of log share up and of backorders for rows whose demand
     ``lam [n]`` is the same every day; ``rows`` is ``(spares, units, quantity, fleet)``.
@@ -225,7 +226,8 @@ def flat_fleet_sums(
     grounded at its steady state stays grounded (its pipeline never falls below it).
     ``steady`` is :func:`steady_sums` of the rows if already known (it does not depend on
     the cutoffs). Rows are taken a group of equal ``(Z, spares)`` at a time, in pieces of
-    at most about ``chunk_cells`` cells."""
+    at most about ``chunk_cells`` cells. Days before ``first_day`` are left at the steady
+    state (for a caller that knows them otherwise)."""
     s, n, z, fleet = rows
     if steady is None:
         steady = steady_sums(lam * (share * tau).sum(axis=1), rows, n_fleets)
@@ -233,6 +235,7 @@ def flat_fleet_sums(
     log_a: F64 = np.repeat(l_sum[:, None], T, axis=1)
     bo: F64 = np.repeat(b_sum[:, None], T, axis=1)
     lo, hi = changing_days(clocks, cid, share, tau, np.ones(len(lam), dtype=np.bool_), T)
+    lo = np.maximum(lo, first_day)
     moving = np.flatnonzero((hi > lo) & np.isfinite(l0))
     if not len(moving):
         return log_a, bo
