@@ -256,10 +256,9 @@ def run_analytic(plan: Plan, progress: Progress | None = None) -> EngineOutput:
         lo = 0
         for b, _, _, _, weights, _ in block:
             sl = slice(lo, lo + len(weights))
-            w = weights[:, None, :]
-            for k in keys:
-                out[k][b] += (w * values[k][sl]).sum(axis=0)
-            stock[b] += (w * stock_c[sl]).sum(axis=0)
+            for k in keys:  # sum over the cases of weight times value
+                out[k][b] += np.einsum("lt,lft->ft", weights, values[k][sl])
+            stock[b] += np.einsum("lt,lmt->mt", weights, stock_c[sl])
             lo += len(weights)
         block.clear()
 
