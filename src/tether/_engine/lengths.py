@@ -130,19 +130,18 @@ class Cases:
         idx = range(*cases.indices(self.count))
         out = np.empty((len(idx), *values.shape[1:]))
         for i, c in enumerate(idx):
-            row = values[self.node_up[c]].copy()
+            out[i] = values[self.node_up[c]]
             if self.ends[c] < T:
                 e = int(self.ends[c])
                 back, ahead = int(self.back[c]), int(self.ahead[c])
-                ended = values[self.lo[c], :, e - back : T - back].copy()
+                ended = values[self.lo[c], :, e - back : T - back]  # copied below
                 if self.hi[c] >= 0:
                     a = np.where(t[e:] + ahead < T, self.share[c], 0.0)
                     later = np.zeros_like(ended)
                     n = max(0, T - ahead - e)
                     later[:, :n] = values[self.hi[c], :, e + ahead : e + ahead + n]
                     ended = (1.0 - a) * ended + a * later
-                row[:, e:] = ended
-            out[i] = row
+                out[i, :, e:] = ended
         return out
 
 
