@@ -57,7 +57,7 @@ NODES = 4
 PER_SD = 8
 
 #: Largest stock window (grid points); past it the grid spacing doubles.
-WINDOW = 512
+WINDOW = 1500
 
 #: Tail mass dropped from the stock window's ends.
 TAIL = 1e-14
