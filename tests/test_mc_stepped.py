@@ -384,7 +384,7 @@ def test_queues_in_closed_form_equal_the_daily_induction(case: str) -> None:
     want = np.zeros(n_exits * reps * P, dtype=np.int32)
     for i in range(D):
         daily.induct(i - burn, want, P)
-        daily.queue += joins[i]
+        daily.queue += joins[i].T  # queues are kept [L, R]
     for pieces in ([D], [40, D - 40]):
         closed = mc_stepped._Queues(plan, np.arange(P), clocks, reps, burn, n_exits)
         got = np.zeros_like(want)

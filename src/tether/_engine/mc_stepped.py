@@ -63,7 +63,7 @@ class _Queues:
         L = len(self.part)
         self.reps, self.burn, self.clocks = reps, burn, clocks
         self.lim = cap[self.part, self.route].astype(np.int64)
-        self.queue = np.zeros((reps, L), dtype=np.int64)
+        self.queue = np.zeros((L, reps), dtype=np.int64)  # [L, R]: replications last
         self.pos = np.full(rows.shape[0] * 3, -1, dtype=np.int64)
         self.pos[self.part * 3 + self.route] = np.arange(L)
         self.row = rows[self.part]
@@ -83,9 +83,9 @@ class _Queues:
         each item is back at its route's clock ``A(t) + ceil(tau)``, added to ``exits``
         (``[instant + burn, R, P]`` flattened)."""
         if t >= 0:
-            take = np.minimum(self.queue, self.lim[None, :] * self.open[t])
+            take = np.minimum(self.queue, (self.lim[None, :] * self.open[t]).T)
         else:
-            take = np.minimum(self.queue, self.lim[None, :])
+            take = np.minimum(self.queue, self.lim[:, None])
         if not take.any():
             return
         self.queue -= take
@@ -95,23 +95,22 @@ class _Queues:
             width = c.first.shape[2]
             if c.A.shape[1] == 1:
                 k = np.minimum(c.A[self.cid, 0, t] + self.need, width - 1)
-                tb = self.burn + c.first[self.cid, 0, k][None, :]  # [1, L]
+                tb = self.burn + c.first[self.cid, 0, k][:, None]  # [L, 1]
             else:
-                k = np.minimum(c.A[self.cid, :, t].T + self.need[None, :], width - 1)
-                tb = self.burn + c.first[self.cid[None, :], np.arange(R)[:, None], k]
+                k = np.minimum(c.A[self.cid, :, t] + self.need[:, None], width - 1)
+                tb = self.burn + c.first[self.cid[:, None], np.arange(R)[None, :], k]
         else:
             L = len(self.part)
-            rep = np.repeat(np.arange(R), L)
             tb = _back_burn(
                 self.clocks,
-                rep,
-                np.tile(self.row, R),
-                np.tile(self.route, R),
-                np.tile(t + self.need, R).astype(np.float64),
+                np.tile(np.arange(R), L),
+                np.repeat(self.row, R),
+                np.repeat(self.route, R),
+                np.repeat(t + self.need, R).astype(np.float64),
                 self.burn,
-            ).reshape(R, L)
+            ).reshape(L, R)
         tb = np.minimum(tb, self.last)
-        index = (tb * R + np.arange(R)[:, None]) * P + self.part[None, :]
+        index = (tb * R + np.arange(R)[None, :]) * P + self.part[:, None]
         if self.unique:
             exits_flat[index.ravel()] += take.ravel()
         else:
@@ -133,7 +132,7 @@ class _Queues:
         if now.any():
             cap[now] *= self.open[t[now]]
         cap = np.broadcast_to(cap, (D, R, L))
-        first = np.maximum(self.queue - cap[0], 0)
+        first = np.maximum(self.queue.T - cap[0], 0)
         left = np.empty((D, R, L), dtype=np.int64)
         left[0] = first
         if D > 1:
@@ -141,9 +140,9 @@ class _Queues:
             floor = np.minimum.accumulate(np.concatenate([-first[None], walk]), axis=0)[1:]
             left[1:] = walk - floor
         held = np.empty_like(left)
-        held[0] = self.queue
+        held[0] = self.queue.T
         held[1:] = left[:-1] + joins[:-1]
-        self.queue = left[-1] + joins[-1]
+        self.queue = np.ascontiguousarray((left[-1] + joins[-1]).T)
         take = held - left  # inducted each day: min(queue, capacity)
         day, rep, slot = np.nonzero(take)
         if not len(day):
@@ -165,7 +164,7 @@ class _Queues:
         np.add.at(exits_flat, index, n.astype(np.int32))
 
     def join(self, rep: I64, p: I64, route: I64, count: NDArray[np.int32] | np.int32) -> None:
-        np.add.at(self.queue, (rep, self.slot(p, route)), np.asarray(count, dtype=np.int64))
+        np.add.at(self.queue, (self.slot(p, route), rep), np.asarray(count, dtype=np.int64))
 
 
 def _daily_rate(scale: F64, burn: int, H: int, row_burn: I64 | None = None) -> F64:
