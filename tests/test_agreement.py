@@ -87,14 +87,16 @@ def cases() -> list[Case]:
     return out
 
 
-def _available(doc: Document, force_name: str) -> Document:
+def _available(doc: Document, names: list[str]) -> Document:
+    """``doc`` with every fleet of the named forces (a scenario's members) on the
+    'available' basis."""
     forces = [
         f.model_copy(
             update={
                 "fleets": [fl.model_copy(update={"tempo_basis": "available"}) for fl in f.fleets]
             }
         )
-        if f.name == force_name
+        if f.name in names
         else f
         for f in doc.forces
     ]
@@ -109,7 +111,7 @@ def _document_and_scenario(case: Case) -> tuple[Document, Scenario]:
         doc = _example(case.source)
         scenario = next(s for s in doc.scenarios if s.name == case.scenario)
     if case.basis == "available":
-        doc = _available(doc, scenario.force)
+        doc = _available(doc, scenario.members)
     return doc, scenario
 
 
@@ -203,6 +205,10 @@ APPROXIMATIONS: dict[str, str] = {
     "ukraine-intel-pause-2025.yaml:us-intel-pause_available": ROWS_INDEPENDENT,  # 4.36 / 4.36
     "ukraine-starlink.yaml:starlink-withheld_available": ALL_UP,  # 9.25, day 93
     "ukraine-starlink.yaml:starlink-withheld-oneweb_available": ALL_UP,  # 9.25, day 93
+    # 5.07 / 4.58 (germany/air-defence, days 33-36, as the seeker line's stop empties the
+    # PAC-3 stocks: 0.040 against Monte Carlo's 0.080); before 2026-11-25 this case ran
+    # its fleets on the 'fleet' basis (the switch missed a coalition's member forces)
+    "coalition-pac3.yaml:seeker-stop_available": ROWS_INDEPENDENT,
 }
 
 

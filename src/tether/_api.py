@@ -178,9 +178,11 @@ def _notes(plan: Plan, engine: str) -> list[str]:
             "fleets on the 'available' tempo basis: the analytic engine carries each part's "
             "count distribution (availability within about 0.01 of Monte Carlo on the tested "
             "fleets; parts sharing a stock, divert or a depot capacity limit keep a "
-            "mean-field step), but takes munitions use at the expected units up, so a stock "
-            "runs dry on one day rather than over a spread (area capability off by up to "
-            "14 of 59 units on a day on the examples, docs/engine-analytic.md); check with "
+            "mean-field step); munitions use follows an approximate law of the units-up "
+            "path (within about 4% of an area's capability on a day on the examples where "
+            "a stock runs dry), except where the force changes over time or cutoff lengths "
+            "are random, where use is taken at the expected units up and a stock runs dry "
+            "on one day rather than over a spread (docs/engine-analytic.md); check with "
             "--engine montecarlo"
         )
     return notes
