@@ -51,7 +51,7 @@ def check_network(
         if mark is None:
             problems.append(Diagnostic(doc.file, 0, 0, text, message))
         else:
-            problems.append(Diagnostic(mark.file, mark.line, mark.column, text, message))
+            problems.append(mark.diagnostic(text, message))
 
     products = [p.name for p in net.products]
     known = [s.name for s in doc.suppliers] if suppliers is None else list(suppliers)

@@ -68,8 +68,7 @@ def check_provenance(
     problems: list[Diagnostic] = []
 
     def say(mark: Mark | None, field: str, message: str) -> None:
-        m = mark or Mark("<catalogue>", 0, 0)
-        problems.append(Diagnostic(m.file, m.line, m.column, field, message))
+        problems.append((mark or Mark("<catalogue>", 0, 0)).diagnostic(field, message))
 
     for section, named in entries.items():
         for name, entry in named.items():

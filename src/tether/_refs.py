@@ -33,7 +33,7 @@ class _Checker:
         if mark is None:
             self.problems.append(Diagnostic("<unknown>", 0, 0, text, message))
         else:
-            self.problems.append(Diagnostic(mark.file, mark.line, mark.column, text, message))
+            self.problems.append(mark.diagnostic(text, message))
 
     def need(
         self,
