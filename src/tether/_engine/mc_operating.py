@@ -116,23 +116,22 @@ def table_operating(
 def units_operating(
     units: F64, units0: F64, quantity: F64, fleet: I64, spares: I64, cannibalise: bool
 ) -> Operating | None:
-    """:func:`~tether._engine.table_operating` for fleets whose units change
+    """:func:`table_operating` for fleets whose units change
     over time (``units [K, T]``; ``units0`` before day 0): one set of tables per distinct
     units on some day (``None`` when one would be too large)."""
     levels, which = np.unique(
         np.concatenate([units0[:, None], units], axis=1).T, axis=0, return_inverse=True
     )
     which = which.reshape(-1)
-    built: dict[int, Operating | None] = {}
+    built: dict[int, Operating] = {}
     for i in np.unique(which):
-        built[int(i)] = table_operating(levels[i], quantity, fleet, spares, cannibalise)
-        if built[int(i)] is None:
+        op = table_operating(levels[i], quantity, fleet, spares, cannibalise)
+        if op is None:
             return None
+        built[int(i)] = op
 
     def operating(t: int, out_t: NDArray[np.int32]) -> tuple[F64, F64]:
-        op = built[int(which[0 if t < 0 else t + 1])]
-        assert op is not None
-        return op(t, out_t)
+        return built[int(which[0 if t < 0 else t + 1])](t, out_t)
 
     return operating
 
@@ -140,9 +139,10 @@ def units_operating(
 def sparse_operating(
     units: F64, quantity: F64, fleet: I64, spares: I64, cannibalise: bool
 ) -> Operating:
-    """:func:`availability_from_backorders` of items out per row (one group each, constant
-    stock and units) to fleets ``[R, K]``, and the fleets' backorders, computed only where
-    a row has backorders (most cells have none on most days)."""
+    """:func:`~tether._engine.mc_parts.availability_from_backorders` of items out per row
+    (one group each, constant stock and units) to fleets ``[R, K]``, and the fleets'
+    backorders, computed only where a row has backorders (most cells have none on most
+    days)."""
     K = len(units)
     z = quantity.astype(np.int64)
     zf = quantity[:] * 1.0

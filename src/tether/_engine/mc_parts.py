@@ -28,6 +28,7 @@ __all__ = [
     "burn_in_days",
     "burn_in_rows",
     "outstanding_fixed",
+    "start_availability",
 ]
 
 F64 = NDArray[np.float64]
@@ -124,7 +125,7 @@ def start_availability(plan: Plan) -> F64:
     g_lo, g_hi = gap(lo), gap(hi)
     side = np.zeros(nf)
     for _ in range(100):
-        if not on.any() or np.all(((hi - lo) < 1e-12) | ~on):
+        if np.all(((hi - lo) < 1e-12) | ~on):
             break
         x = np.where(
             g_hi > g_lo, hi - g_hi * (hi - lo) / np.where(g_hi > g_lo, g_hi - g_lo, 1.0), hi
