@@ -19,6 +19,7 @@ from tether._engine.factors import munitions_factor, service_factor, software_fa
 from tether._engine.feedback import parts_available, route_groups
 from tether._engine.groups import group_add, group_mul
 from tether._engine.lengths import Cases, cases
+from tether._engine.munitions_path import available_factors
 from tether._engine.pipeline import Clock, ReturnIndex, clock, returned
 from tether._engine.poisson import availability_log, backorders_and_up
 from tether._engine.reuse import Steady, flat_fleet_sums, steady_sums
@@ -277,9 +278,10 @@ def run_analytic(plan: Plan, progress: Progress | None = None) -> EngineOutput:
             known = None
             if ends is not None:
                 before = np.arange(T)[None, None, :] < cs.ends[sl][:, None, None]
-                known = tuple(np.where(before, f[0], f[1]) for f in ends)
+                (sw_long, sw_short), (sv_long, sv_short) = ends
+                known = (np.where(before, sw_long, sw_short), np.where(before, sv_long, sv_short))
             masks, a_l, bo_l = cs.masks(sl), cs.parts(node_a, sl), cs.parts(node_bo, sl)
-            block.append((b, masks, a_l, bo_l, weights, known))  # type: ignore[arg-type]
+            block.append((b, masks, a_l, bo_l, weights, known))
             held += len(weights)
         if progress is not None:
             progress(b + 1, B)
@@ -436,8 +438,6 @@ def _munitions(plan: Plan, cuts: B8, avail: F64) -> tuple[F64, F64]:
     if plan.available_basis[fleet].any():
         # the rounds fired over the law of the units-up path, not at its mean: factors
         # E[A prod f] / E[A] (tether._engine.munitions_path)
-        from tether._engine.munitions_path import available_factors
-
         up = units_by_day(plan)[fleet] * plan.mu_use
         f_path, s_path, done = available_factors(plan, cuts, up, resupply)
         factor[:, done] = f_path[:, done]
