@@ -75,12 +75,12 @@ def software_factor(
     x = _since_start(cut)
     tau, gr, dc, fl = (a[:, None] for a in (cadence, grace, decline, floor))
     known = ~np.isnan(last_update)
-    expected = np.empty(x.shape)
     if (~known).sum() <= TABLE_ROWS:
         expected = (decay_integral(x + tau, gr, dc, fl) - decay_integral(x, gr, dc, fl)) / tau
-    elif not known.all():
+    else:
         # x is a whole number of days below T: the expectation looked up in a table per
         # distinct (cadence, grace, decline, floor), the same values as cell by cell
+        expected = np.empty(x.shape)
         n = cut.shape[-1]
         rows = np.flatnonzero(~known) if known.any() else slice(None)
         params = np.stack([cadence, grace, decline, floor], axis=1)[rows]
