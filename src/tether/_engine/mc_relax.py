@@ -23,10 +23,10 @@ decision moves a share by about one unit in ``N`` and flips few others.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 from numpy.typing import NDArray
+
+from tether._engine.mc_operating import Operating
 
 __all__ = ["RELAX_CELLS", "RELAX_WIDTH", "relax_days"]
 
@@ -57,7 +57,7 @@ def relax_days(
     look: I64,
     current: NDArray[np.int32],
     exits: NDArray[np.int32],
-    operating: Callable[[int, NDArray[np.int32]], tuple[F64, F64]],
+    operating: Operating,
     shares: F64,
     held: F64,
     burn: int,
@@ -121,7 +121,7 @@ def relax_days(
 def _shares(
     out: NDArray[np.int32],
     stock: NDArray[np.int32],
-    operating: Callable[[int, NDArray[np.int32]], tuple[F64, F64]],
+    operating: Operating,
     K: int,
 ) -> tuple[F64, F64]:
     """``operating(0, out)``, computed only on the rows where some part has backorders
@@ -140,7 +140,7 @@ def _settle(
     out: NDArray[np.int32],
     share: F64,
     bo: F64,
-    operating: Callable[[int, NDArray[np.int32]], tuple[F64, F64]],
+    operating: Operating,
     dw: I64,
     cw: I64,
     ret: I64,
