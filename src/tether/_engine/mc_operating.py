@@ -70,40 +70,30 @@ def table_operating(
     safe_units = np.where(units > 0, units, 1.0)[present]
     one_each = len(present) == K and np.array_equal(present, np.arange(K))
 
-    def narrow(o: NDArray[np.int32]) -> tuple[F64, F64]:
-        """Shares and backorders ``[Kp, X]`` of many rows ``o [X, P]``, worked on the
-        transposed layout ``[P, X]``: broadcasting over a short last axis is slow, and the
-        reductions over each fleet's rows then run along contiguous rows (the same order
-        of operations as over columns)."""
-        b = (o.T if perm is None else o.T[perm]).copy()  # C order (o.T may be a view)
-        b -= stock[:, None]
+    def look_up(o: NDArray[np.int32], axis: int) -> tuple[F64, F64]:
+        """Shares and backorders of the fleets present from items out ``o`` (one part row
+        per index along ``axis``, in the order of ``order``; ``o`` is not changed)."""
+        at = (slice(None), None) if axis == 0 else (None, slice(None))
+        b = np.subtract(o, stock[at], order="C")
         np.maximum(b, 0, out=b)
-        held_k = np.add.reduceat(b, starts, axis=0).astype(np.float64)
-        np.minimum(b, cap[:, None], out=b)
-        b += offset[:, None]
+        held_k = np.add.reduceat(b, starts, axis=axis).astype(np.float64)
+        np.minimum(b, cap[at], out=b)
+        b += offset[at]
         if cannibalise:
-            down = np.maximum.reduceat(down_table.take(b), starts, axis=0)
-            up = np.maximum(units[present][:, None] - down, 0.0) / safe_units[:, None]
-            return np.where(units[present][:, None] > 0, up, 1.0), held_k
-        return np.multiply.reduceat(table.take(b), starts, axis=0), held_k
+            down = np.maximum.reduceat(down_table.take(b), starts, axis=axis)
+            up = np.maximum(units[present][at] - down, 0.0) / safe_units[at]
+            return np.where(units[present][at] > 0, up, 1.0), held_k
+        return np.multiply.reduceat(table.take(b), starts, axis=axis), held_k
 
     def operating(t: int, out_t: NDArray[np.int32]) -> tuple[F64, F64]:
-        if out_t.shape[0] >= 8 * P:  # many rows (a window of days)
-            share_t, held_t = narrow(out_t)
+        if out_t.shape[0] >= 8 * P:
+            # many rows (a window of days): worked on the transposed layout [P, X], as
+            # broadcasting over a short last axis is slow, and the reductions over each
+            # fleet's rows then run along contiguous rows (the same order of operations)
+            share_t, held_t = look_up(out_t.T if perm is None else out_t.T[perm], 0)
             share_k, held_k = share_t.T, held_t.T
         else:
-            o = out_t if perm is None else out_t[:, perm]
-            b = o - stock[None, :]
-            np.maximum(b, 0, out=b)
-            held_k = np.add.reduceat(b, starts, axis=1).astype(np.float64)
-            np.minimum(b, cap[None, :], out=b)
-            b += offset[None, :]
-            if cannibalise:
-                down = np.maximum.reduceat(down_table.take(b), starts, axis=1)
-                up = np.maximum(units[present][None, :] - down, 0.0) / safe_units[None, :]
-                share_k = np.where(units[present][None, :] > 0, up, 1.0)
-            else:
-                share_k = np.multiply.reduceat(table.take(b), starts, axis=1)
+            share_k, held_k = look_up(out_t if perm is None else out_t[:, perm], 1)
         if one_each:
             return np.ascontiguousarray(share_k), np.ascontiguousarray(held_k)
         share, held = np.ones((out_t.shape[0], K)), np.zeros((out_t.shape[0], K))
