@@ -40,7 +40,6 @@ def test_chain_equals_the_sum_over_bin_paths(monkeypatch: pytest.MonkeyPatch) ->
     all 3^T paths of the bin chain (each path's exact Lindley recursion: resupply, a
     one-off delivery, the floor at 0) to within the stock grid's rounding."""
     monkeypatch.setattr(mp, "BINS", 3)
-    monkeypatch.setattr(mp, "_TABLE", None)
     T = 8
     mean, second, lag, top = _moments(T)
     demand_up = np.full((1, T), 10.0)

@@ -9,10 +9,12 @@ rounds need the law of the whole path of ``A`` (the stock integrates it), not it
 The path is approximated by a Markov chain on ``K`` quantile bins of the day's law of
 ``A_t`` (a Gaussian copula with lag-one correlation ``rho_t``):
 
-- the day's law: an atom ``P(A_t = 1)`` (no unit down) and a beta law below it, with
-  the mean and variance of ``A_t`` (:func:`tether._engine.feedback.availability_moments`);
-  bin ``j`` holds the mean of ``A_t`` over the quantiles ``[j / K, (j + 1) / K)``, so the
-  bins' mean is ``E[A_t]`` exactly;
+- bin ``j`` holds the mean of ``A_t`` over the quantiles ``[j / K, (j + 1) / K)`` of the
+  day's law, so the bins' mean is ``E[A_t]`` exactly. The engine (:func:`available_factors`)
+  takes the law of the product of the rows' independent share-up laws
+  (:func:`tether._engine.feedback.availability_moments`, on a grid: see
+  :mod:`tether._engine.share_law`); :func:`expected_fired` without those bins assumes an
+  atom ``P(A_t = 1)`` (no unit down) and a beta law below it with the mean and variance;
 - from day ``t`` to ``t + 1`` a bin moves to another with the probabilities of a standard
   bivariate normal of correlation ``rho_t = Corr(A_t, A_{t+1})`` between the bins' normal
   scores (made doubly stochastic, so every bin keeps probability ``1 / K``);
@@ -22,14 +24,15 @@ The path is approximated by a Markov chain on ``K`` quantile bins of the day's l
   at 0, resupply and one-off deliveries.
 
 ``E[fired_t]`` and ``E[S_t]`` follow from the joint law each day. What is approximated:
-the law of ``A_t`` (two moments and the atom), the path's dependence beyond one day
-(geometric in the copula's scores), and the grid (spread added: at most ``h^2 / 4`` of
-variance a day).
+the law of ``A_t`` (the rows taken as independent and the product put on a grid; or two
+moments and the atom), the path's dependence beyond one day (geometric in the copula's
+scores), and the grid of rounds (spread added: at most ``h^2 / 4`` of variance a day).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -100,17 +103,19 @@ def _bin_values(mean: F64, second: F64, top: F64) -> F64:
     return out
 
 
-def _transitions() -> tuple[F64, F64]:
-    """Tabulated bin-to-bin matrices ``[SPREADS, K, K]`` and their spreads."""
+@cache
+def _transitions(bins: int) -> tuple[F64, F64]:
+    """Tabulated bin-to-bin matrices ``[SPREADS, K, K]`` for ``K = bins`` and their
+    spreads (built once per ``bins``, on first use)."""
     spreads = np.concatenate([[0.0], np.geomspace(1e-3, 1.0, SPREADS - 1)])
-    edges = ndtri(np.arange(BINS + 1) / BINS)
-    sub = (np.arange(BINS)[:, None] + (np.arange(NODES)[None, :] + 0.5) / NODES) / BINS
+    edges = ndtri(np.arange(bins + 1) / bins)
+    sub = (np.arange(bins)[:, None] + (np.arange(NODES)[None, :] + 0.5) / NODES) / bins
     z = ndtri(sub)  # [K, NODES] normal scores inside each bin
-    out = np.empty((SPREADS, BINS, BINS))
+    out = np.empty((SPREADS, bins, bins))
     for i, s in enumerate(spreads):
         rho = np.sqrt(1.0 - s * s)
         if s == 0.0:
-            m = np.eye(BINS)
+            m = np.eye(bins)
         else:
             c = ndtr((edges[None, None, :] - rho * z[:, :, None]) / s)  # [K, NODES, K+1]
             m = np.diff(c, axis=-1).mean(axis=1)
@@ -121,15 +126,9 @@ def _transitions() -> tuple[F64, F64]:
     return out, spreads
 
 
-_TABLE: tuple[F64, F64] | None = None
-
-
 def _transition(rho: F64) -> F64:
     """Bin-to-bin matrices ``[n, K, K]`` for correlations ``rho [n]`` (interpolated)."""
-    global _TABLE
-    if _TABLE is None:
-        _TABLE = _transitions()
-    table, spreads = _TABLE
+    table, spreads = _transitions(BINS)
     s = np.sqrt(np.clip(1.0 - np.clip(rho, 0.0, 1.0) ** 2, 0.0, 1.0))
     i = np.clip(np.searchsorted(spreads, s) - 1, 0, SPREADS - 2)
     w = np.clip((s - spreads[i]) / (spreads[i + 1] - spreads[i]), 0.0, 1.0)
@@ -148,9 +147,7 @@ def _calibrate(v0: F64, v1: F64, corr: F64) -> F64:
     """Copula correlations ``[n, D]`` under which the bins' values ``v0, v1 [n, D, K]`` on
     two days have correlation ``corr [n, D]`` (the scores' correlation is higher than the
     values': the beta and the atom bend them)."""
-    _transition(np.zeros(1))
-    assert _TABLE is not None
-    table, spreads = _TABLE
+    table, spreads = _transitions(BINS)
     idx = np.arange(0, SPREADS, COARSE)
     if idx[-1] != SPREADS - 1:
         idx = np.append(idx, SPREADS - 1)
