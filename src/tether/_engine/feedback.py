@@ -414,7 +414,7 @@ def _carry(
     e2, top, cross = np.ones((P, T)), np.ones((P, T)), np.full((P, T), np.nan)
     flight: list[list[tuple[F64, I64, F64, int]]] = [[] for _ in classes]
     still = [0] * len(classes)  # days each class's inputs have not moved
-    e_hist = np.ones((int(big.sum()), T))
+    e_hist = np.ones((int(big.sum()) if moments else 0, T))
     q_bins = np.ones((nf, T, n_bins))
     last_key: list[tuple[int, bytes]] = [(-1, b"")] * len(classes)
     fresh = [True] * len(classes)  # classes whose law may have changed since the day before
@@ -442,11 +442,12 @@ def _carry(
                         cross[sel, t0] = mass * (phi * rw.up(sel, xs, t)).sum(axis=1)
         if big.any():
             back_t[big], e_up[big] = _poisson_up(rw, big, m_big, t)
-            e2[big, t] = e_up[big] ** 2
-            top[big, t] = 0.0
-            e_hist[:, t] = e_up[big]
-            if moments and t >= lag:
-                cross[big, t - lag] = e_up[big] * e_hist[:, t - lag]
+            if moments:  # the mean field: no spread
+                e2[big, t] = e_up[big] ** 2
+                top[big, t] = 0.0
+                e_hist[:, t] = e_up[big]
+                if t >= lag:
+                    cross[big, t - lag] = e_up[big] * e_hist[:, t - lag]
         log_a[:, t] = _fleet_log(np.log(np.maximum(e_up, 1e-300)), f, nf)
         bo[:, t] = _fleet_log(back_t, f, nf)
         if moments:
