@@ -33,18 +33,16 @@ from tether._engine.poisson import backorders_and_up
 
 __all__ = ["Backlog", "backlog_route", "direct_outputs"]
 
-
 F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
 
 
-def _pmf(k: NDArray[np.int64], mean: float) -> F64:
+def _pmf(k: I64, mean: float) -> F64:
     """Poisson probabilities, as ``scipy.stats.poisson.pmf`` computes them (same bits)
     without importing scipy.stats (about a second of start-up)."""
     out: F64 = np.exp(special.xlogy(k, mean) - special.gammaln(k + 1) - mean)
     return out
 
-
-I64 = NDArray[np.int64]
 
 #: Probability below which a backlog's upper tail is dropped.
 TAIL = 1e-17
