@@ -180,8 +180,9 @@ def _notes(plan: Plan, engine: str) -> list[str]:
             "fleets; parts sharing a stock, divert or a depot capacity limit keep a "
             "mean-field step); munitions use follows an approximate law of the units-up "
             "path (within about 4% of an area's capability on a day on the examples where "
-            "a stock runs dry), except where the force changes over time or cutoff lengths "
-            "are random, where use is taken at the expected units up and a stock runs dry "
+            "a stock runs dry), except for fleets with such a mean-field part or whose "
+            "force changes over time, and where cutoff lengths are random: there use is "
+            "taken at the expected units up and a stock runs dry "
             "on one day rather than over a spread (docs/engine-analytic.md); check with "
             "--engine montecarlo"
         )
