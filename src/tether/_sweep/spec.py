@@ -167,6 +167,7 @@ def set_path(obj: Any, steps: list[tuple[str, str | None]], value: Any) -> Any:
 
 
 def is_number(v: Any) -> bool:
+    """Whether a parsed YAML value is a number (an int or a float, not a bool)."""
     return isinstance(v, int | float) and not isinstance(v, bool)
 
 
