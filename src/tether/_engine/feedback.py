@@ -75,6 +75,9 @@ SAME = 1e-15
 
 Groups = list[tuple[int, I64, ReturnIndex]]
 
+#: Tilted laws in flight (law, window start, mass, day started): see :func:`_step_flight`.
+Flight = list[tuple[F64, I64, F64, int]]
+
 
 def route_groups(plan: Plan, clocks: list[Clock], cid: I64, rows: I64) -> Groups:
     """For parts ``rows``: per (route, clock) group, the part positions and their u*(t)."""
@@ -412,7 +415,7 @@ def _carry(
     # moments: per row E[h^2], P(h = 1), E[h_t h_{t+k}]; per class, the laws pi_t0 h_t0
     # (normalised) in flight, stepped beside pi: (law, window start, mass, t0)
     e2, top, cross = np.ones((P, T)), np.ones((P, T)), np.full((P, T), np.nan)
-    flight: list[list[tuple[F64, I64, F64, int]]] = [[] for _ in classes]
+    flight: list[Flight] = [[] for _ in classes]
     still = [0] * len(classes)  # days each class's inputs have not moved
     e_hist = np.ones((int(big.sum()) if moments else 0, T))
     q_bins = np.ones((nf, T, n_bins))
@@ -519,9 +522,6 @@ def _carry(
 
     mom = Moments(avail, prod(e2) * fixed**2, prod(cross) * lag_fixed, prod(top), lag, q_bins)
     return log_a, bo, avail, mom
-
-
-Flight = list[tuple[F64, I64, F64, int]]
 
 
 def _step_flight(
