@@ -40,6 +40,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.special import gammaln
 
 from tether._engine.arrays import Plan
 from tether._engine.count_law import SPREAD, _bands, _step, _trim, _width
@@ -64,6 +65,9 @@ FLOOR = 1e-11
 #: Rows whose count at day 0's tempo reaches past this many keep the mean field.
 KMAX = 1000
 
+
+#: Elements of one block of positions in :func:`_up_share`.
+UP_BLOCK = 1 << 20
 
 #: Log-probability below the mode at which the stationary start's window is cut.
 TAIL = 50.0
@@ -91,14 +95,28 @@ def route_groups(plan: Plan, clocks: list[Clock], cid: I64, rows: I64) -> Groups
 
 
 def _up_share(x: F64, spares: F64, n: F64, z: F64) -> F64:
-    """Share of units up ``[P, K]`` given ``x [P, K]`` items out: every position filled."""
+    """Share of units up ``[P, K]`` given ``x [P, K]`` items out: every position filled.
+
+    ``prod_{j<Z} max(NZ - b - j, 0) / max(NZ - j, 1)`` with ``b`` the backorders; a count
+    with no backorder leaves every unit up, so only the others are multiplied out, over
+    the positions in blocks (no loop of ``Z`` steps in Python)."""
     b = np.maximum(x - spares[:, None], 0.0)
-    nz = (n * z)[:, None]
-    free = nz - b
-    h = np.maximum(free, 0.0) / nz
-    for j in range(1, int(z.max()) if len(z) else 1):
-        more = j < z[:, None]
-        h = np.where(more, h * np.maximum(free - j, 0.0) / np.maximum(nz - j, 1.0), h)
+    h = np.ones(b.shape)
+    at = np.nonzero(b > 0)
+    if not len(at[0]):
+        return h
+    bb = b[at]
+    nz = (n * z)[at[0]]
+    zq = z[at[0]]
+    free = nz - bb
+    out = np.ones(len(bb))
+    block = max(1, UP_BLOCK // len(bb))
+    for j0 in range(0, int(zq.max()), block):
+        j = np.arange(j0, min(j0 + block, int(zq.max())), dtype=np.float64)[None, :]
+        r = np.maximum(free[:, None] - j, 0.0) / np.maximum(nz[:, None] - j, 1.0)
+        r[j >= zq[:, None]] = 1.0
+        out *= r.prod(axis=1)
+    h[at] = out
     return h
 
 
@@ -130,6 +148,26 @@ def _birth_death(lam: F64, tbar: float, up: F64) -> F64:
     with np.errstate(divide="ignore"):
         terms = np.log(lam * tbar * up[:-1]) - np.log(k[:-1] + 1.0)
     out: F64 = np.concatenate([[0.0], np.cumsum(terms)])
+    return out
+
+
+def _poisson_reach(m: F64) -> I64:
+    """Per mean ``m``, the last count whose Poisson log-probability is within
+    :data:`TAIL` of the mode's (a law below it in likelihood ratio ends there too)."""
+    m = np.maximum(m, 0.0)
+    mode = np.floor(m)
+    d = np.arange(int(np.ceil(3.0 * np.sqrt(TAIL * (float(m.max()) + 1.0)) + 3.0 * TAIL)) + 2)
+    k = mode[:, None] + d[None, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel = np.where(
+            m[:, None] > 0,
+            (k - mode[:, None]) * np.log(np.maximum(m, 1e-300))[:, None]
+            - gammaln(k + 1.0)
+            + gammaln(mode + 1.0)[:, None],
+            np.where(k > 0, -np.inf, 0.0),
+        )
+    last = (rel >= -TAIL).sum(axis=1)  # rel falls past the mode: the count within TAIL
+    out: I64 = (mode + last).astype(np.int64)
     return out
 
 
@@ -196,7 +234,10 @@ def _start(
     g = np.ones(P)
     e_up = np.ones(P)
     small = [i for i in range(P) if not big[i]]
-    ups = {i: rw.up(np.array([i]), np.arange(int(rw.top[i]) + 2.0)[None], 0)[0] for i in small}
+    # the coupling g is at most 1 and up(x) too, so the birth-death law is below the
+    # Poisson law of mean c tbar in likelihood ratio: its window ends before that one's
+    reach = np.minimum(rw.top, _poisson_reach(np.where(big, 0.0, rw.c_pre * tbar))) + 2
+    ups = {i: rw.up(np.array([i]), np.arange(float(reach[i]))[None], 0)[0] for i in small}
 
     def couple(e: F64) -> F64:
         e = np.maximum(e, 1e-300)

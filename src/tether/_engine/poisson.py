@@ -225,7 +225,7 @@ def _direct_block(
     terms: int,
 ) -> F64:
     """The loop of :func:`_up_direct` as one block ``[cells, terms]`` (few cells, many
-    terms; ``m > 0``): the same operations in the same order, as running products,
+    terms): the same operations in the same order, as running products,
     differences and sums along the terms, so the same numbers bit for bit. (A running
     difference clamped at 0 only once equals the loop's clamp at every step: the Poisson
     terms subtracted are not negative while ``w <= last``.)"""
@@ -233,7 +233,7 @@ def _direct_block(
     w = first[:, None] + j
     step = np.empty((len(m), terms))
     step[:, 0] = pmf
-    step[:, 1:] = (k[:, None] - j[:, :-1]) / m[:, None]
+    step[:, 1:] = (k[:, None] - j[:, :-1]) / np.maximum(m, 1e-300)[:, None]  # as the loop
     p = np.cumprod(step, axis=1)
     step[:, 0] = cdf
     step[:, 1:] = p[:, :-1]
