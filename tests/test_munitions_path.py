@@ -144,3 +144,40 @@ def test_moments_reuse_a_steady_day_exactly(monkeypatch: pytest.MonkeyPatch, day
     assert np.allclose(reused.mean, avail, atol=1e-15)
     assert np.isnan(reused.lag[:, T - days :]).all()
     assert not np.isnan(reused.lag[:, : T - days]).any()
+
+
+def test_parts_pass_carries_the_moments_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The parts' pass carries the moments the munitions need (no second pass over the
+    same rows), and gives what the second pass gave, baseline and a cutoff."""
+    from tether._engine import analytic
+
+    doc = single_pool(
+        units=10,
+        demand_per_day=0.1,
+        turnaround=60.0,
+        spares=3,
+        horizon=60,
+        fleet={
+            "tempo_basis": "available",
+            "munitions": {"shell": {"stock": 200, "resupply": [{"per_day": 1.0}]}},
+        },
+        system={"munitions": [{"name": "shell", "supplier": "acme", "use_per_unit_day": 1}]},
+        cutoffs=[{"jurisdiction": "US", "start_day": 10, "end_day": 40}],
+    )
+    plan = compile_scenario(doc, doc.scenario())
+    calls: list[int] = []
+    real = mp.availability_moments
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(mp, "availability_moments", counted)
+    once = run_analytic(plan)
+    assert calls == []  # every case's moments came from the parts' pass
+    monkeypatch.setattr(analytic, "moments_fleets", lambda p: np.zeros(len(p.fleets), bool))
+    twice = run_analytic(plan)
+    assert len(calls) == len(plan.batch)
+    for key in ("availability", "munitions", "capability", "backorders"):
+        np.testing.assert_allclose(getattr(once, key), getattr(twice, key), rtol=1e-10, atol=1e-12)
+    assert (once.munitions < 1.0 - 1e-6).any()  # the stock does run short

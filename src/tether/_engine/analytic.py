@@ -16,10 +16,10 @@ from numpy.typing import NDArray
 
 from tether._engine.arrays import KIND_INDEX, Plan, route_clock_masks
 from tether._engine.factors import munitions_factor, service_factor, software_factor
-from tether._engine.feedback import parts_available, route_groups
+from tether._engine.feedback import Moments, parts_available, parts_available_moments, route_groups
 from tether._engine.groups import group_add, group_mul
 from tether._engine.lengths import Cases, cases
-from tether._engine.munitions_path import available_factors
+from tether._engine.munitions_path import BINS, LAG, available_factors, moments_fleets
 from tether._engine.pipeline import Clock, ReturnIndex, clock, returned
 from tether._engine.poisson import availability_log, backorders_and_up
 from tether._engine.reuse import Steady, flat_fleet_sums, steady_sums
@@ -250,7 +250,8 @@ def run_analytic(plan: Plan, progress: Progress | None = None) -> EngineOutput:
             values["services"] = np.concatenate([k[1] for k in known if k is not None])
         else:
             values["software"], values["services"] = _software(plan, cuts), _services(plan, cuts)
-        values["munitions"], stock_c = _munitions(plan, cuts, values["availability"])
+        values["munitions"], stock_c = _munitions(plan, cuts, values["availability"], carried)
+        carried.clear()
         values["capability"] = units[None] * (
             values["availability"] * values["software"] * values["munitions"] * values["services"]
         )
@@ -265,9 +266,10 @@ def run_analytic(plan: Plan, progress: Progress | None = None) -> EngineOutput:
 
     held = 0
     memo: Memo = {}
+    carried: dict[bytes, Moments] = {}  # the moments the munitions need, by cut mask
     for b in range(B):
         cs = cases(plan, b)
-        node_a, node_bo = _node_parts(plan, cs, a_ss, memo)
+        node_a, node_bo = _node_parts(plan, cs, a_ss, memo, carried)
         ends = _length_factors(plan, cs) if LENGTH_FACTORS and cs.by_length else None
         for lo in range(0, cs.count, step):
             sl = slice(lo, lo + step)
@@ -289,7 +291,9 @@ def run_analytic(plan: Plan, progress: Progress | None = None) -> EngineOutput:
     return EngineOutput(**out, munitions_stock=stock)
 
 
-def _node_parts(plan: Plan, cs: Cases, a_ss: F64, memo: Memo) -> tuple[F64, F64]:
+def _node_parts(
+    plan: Plan, cs: Cases, a_ss: F64, memo: Memo, carried: dict[bytes, Moments] | None = None
+) -> tuple[F64, F64]:
     """Availability and backorders ``[N, F, T]`` under the node masks of ``cs``.
 
     Over the lengths of one cutoff (:data:`LENGTH_FACTORS`, fleet basis): every output on
@@ -299,7 +303,7 @@ def _node_parts(plan: Plan, cs: Cases, a_ss: F64, memo: Memo) -> tuple[F64, F64]
     if not (LENGTH_FACTORS and REUSE and cs.by_length and len(cs.nodes) > 1) or (
         plan.available_basis.any()
     ):
-        runs = [_parts(plan, cut, a_ss, memo) for cut in cs.nodes]
+        runs = [_parts(plan, cut, a_ss, memo, carried=carried) for cut in cs.nodes]
         return np.stack([r[0] for r in runs]), np.stack([r[1] for r in runs])
     T = cs.nodes.shape[-1]
     ref = int(cs.nodes.sum(axis=(1, 2, 3)).argmax())
@@ -353,11 +357,18 @@ def _length_factors(plan: Plan, cs: Cases) -> tuple[tuple[F64, F64], tuple[F64, 
 
 
 def _parts(
-    plan: Plan, cut: B8, a_ss: F64, memo: Memo | None = None, first_day: int = 0
+    plan: Plan,
+    cut: B8,
+    a_ss: F64,
+    memo: Memo | None = None,
+    first_day: int = 0,
+    carried: dict[bytes, Moments] | None = None,
 ) -> tuple[F64, F64]:
     """Availability and backorders ``[F, T]`` under one cut mask ``[S, K, T]`` (the
     constant rows' days before ``first_day`` left at their steady state: see
-    :func:`_node_parts`)."""
+    :func:`_node_parts`). Fleets whose munitions take the units-up path
+    (:func:`~tether._engine.munitions_path.moments_fleets`) carry their moments in the
+    same pass, into ``carried`` under the mask's bytes."""
     clocks, cid = _clocks(plan, cut)
     plain = np.ones(len(plan.part_labels), dtype=np.bool_)
     if not constant_force(plan):
@@ -374,9 +385,24 @@ def _parts(
         bo += bo_v
     avail = np.exp(log_a)
     if len(step_rows):
-        groups = route_groups(plan, clocks, cid, step_rows)
-        _, bo_s, avail = parts_available(plan, step_rows, groups, log_a)  # the distribution
-        bo += bo_s
+        own = moments_fleets(plan)[plan.part_fleet[step_rows]]
+        if carried is not None and own.any():
+            both = step_rows[own]
+            groups = route_groups(plan, clocks, cid, both)
+            _, bo_s, avail_m, got = parts_available_moments(plan, both, groups, log_a, LAG, BINS)
+            carried[cut.tobytes()] = got
+            bo += bo_s
+            step_rows = step_rows[~own]
+            mine = np.zeros(len(plan.fleets), dtype=np.bool_)
+            mine[plan.part_fleet[both]] = True
+            avail = np.where(mine[:, None], avail_m, avail)
+        if len(step_rows):
+            groups = route_groups(plan, clocks, cid, step_rows)
+            _, bo_s, avail_s = parts_available(plan, step_rows, groups, log_a)  # the law
+            bo += bo_s
+            carried_fleets = np.zeros(len(plan.fleets), dtype=np.bool_)
+            carried_fleets[plan.part_fleet[step_rows]] = True
+            avail = np.where(carried_fleets[:, None], avail_s, avail)
     return avail, bo
 
 
@@ -413,8 +439,11 @@ def _software(plan: Plan, cuts: B8) -> F64:
     return _fleet_product(f.reshape(L, q, T), plan.sw_fleet, nf)
 
 
-def _munitions(plan: Plan, cuts: B8, avail: F64) -> tuple[F64, F64]:
-    """Munitions factors ``[L, F, T]`` and stocks ``[L, M, T]``; ``avail [L, F, T]``."""
+def _munitions(
+    plan: Plan, cuts: B8, avail: F64, carried: dict[bytes, Moments] | None = None
+) -> tuple[F64, F64]:
+    """Munitions factors ``[L, F, T]`` and stocks ``[L, M, T]``; ``avail [L, F, T]``;
+    ``carried``: moments of the units-up path already carried, by cut mask."""
     L, nf, T = len(cuts), len(plan.fleets), plan.horizon + 1
     m = len(plan.mu_fleet)
     if not m:
@@ -439,7 +468,7 @@ def _munitions(plan: Plan, cuts: B8, avail: F64) -> tuple[F64, F64]:
         # the rounds fired over the law of the units-up path, not at its mean: factors
         # E[A prod f] / E[A] (tether._engine.munitions_path)
         up = units_by_day(plan)[fleet] * plan.mu_use
-        f_path, s_path, done = available_factors(plan, cuts, up, resupply)
+        f_path, s_path, done = available_factors(plan, cuts, up, resupply, carried)
         factor[:, done] = f_path[:, done]
         stock[:, done] = s_path[:, done]
     return _fleet_product(factor, fleet, nf), stock

@@ -48,7 +48,14 @@ from tether._engine.pipeline import Clock, ReturnIndex, return_index
 from tether._engine.poisson import backorders_and_up
 from tether._engine.share_law import quantile_means
 
-__all__ = ["Force", "Moments", "availability_moments", "constant", "parts_available"]
+__all__ = [
+    "Force",
+    "Moments",
+    "availability_moments",
+    "constant",
+    "parts_available",
+    "parts_available_moments",
+]
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -376,6 +383,16 @@ def parts_available(
     ``log_fixed [F, T]`` and, for a force that changes, its units, stock and demand."""
     log_a, bo, avail, _ = _carry(plan, rows, groups, log_fixed, force, 0)
     return log_a, bo, avail
+
+
+def parts_available_moments(
+    plan: Plan, rows: I64, groups: Groups, log_fixed: F64, days: int, bins: int
+) -> tuple[F64, F64, F64, Moments]:
+    """:func:`parts_available` and, from the same pass, :func:`availability_moments`
+    (one pass where the munitions on this basis need both)."""
+    log_a, bo, avail, got = _carry(plan, rows, groups, log_fixed, None, days, bins)
+    assert got is not None
+    return log_a, bo, avail, got
 
 
 @dataclass(frozen=True)

@@ -40,11 +40,19 @@ from scipy.special import betainc, betaincinv, ndtr, ndtri
 
 from tether._engine.arrays import Plan, route_clock_masks
 from tether._engine.factors import munitions_stock
-from tether._engine.feedback import availability_moments, route_groups
+from tether._engine.feedback import Moments, availability_moments, route_groups
 from tether._engine.pipeline import clock
 from tether._engine.varying import plain_rows
 
-__all__ = ["BINS", "Fired", "available_factors", "expected_fired"]
+__all__ = [
+    "BINS",
+    "LAG",
+    "Fired",
+    "available_factors",
+    "expected_fired",
+    "moments_fleets",
+    "path_munitions",
+]
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -344,8 +352,35 @@ def _chain(
     return vals, mass, fired, stock
 
 
+def path_munitions(plan: Plan) -> NDArray[np.bool_]:
+    """Which munitions :func:`available_factors` does: those of 'available'-basis fleets
+    whose rows all take the constant path, when no cutoff has a random length (every
+    length case would pay the moments' pass, hundreds of them)."""
+    nf = len(plan.fleets)
+    fleet = plan.mu_fleet
+    fleet_ok = np.ones(nf, dtype=np.bool_)
+    np.logical_and.at(fleet_ok, plan.part_fleet, plain_rows(plan))
+    out: NDArray[np.bool_] = (
+        plan.available_basis[fleet] & fleet_ok[fleet] & (not plan.random_cutoffs)
+    )
+    return out
+
+
+def moments_fleets(plan: Plan) -> NDArray[np.bool_]:
+    """Fleets ``[F]`` whose moments :func:`available_factors` needs: the parts' pass may
+    carry them (:func:`tether._engine.feedback.parts_available_moments`) and pass them in
+    ``known``, keyed by the cut mask's bytes."""
+    out = np.zeros(len(plan.fleets), dtype=np.bool_)
+    out[plan.mu_fleet[path_munitions(plan)]] = True
+    return out
+
+
 def available_factors(
-    plan: Plan, cuts: NDArray[np.bool_], demand_up: F64, resupply: F64
+    plan: Plan,
+    cuts: NDArray[np.bool_],
+    demand_up: F64,
+    resupply: F64,
+    known: dict[bytes, Moments] | None = None,
 ) -> tuple[F64, F64, NDArray[np.bool_]]:
     """Munitions factors and expected stocks ``[L, M, T]`` of the munitions of
     'available'-basis fleets under cut masks ``cuts [L, S, K, T]``, given each munition's
@@ -361,11 +396,7 @@ def available_factors(
     L, T = len(cuts), plan.horizon + 1
     nf = len(plan.fleets)
     fleet = plan.mu_fleet
-    rows_ok = plain_rows(plan)
-    fleet_ok = np.ones(nf, dtype=np.bool_)
-    np.logical_and.at(fleet_ok, plan.part_fleet, rows_ok)
-    # random cutoff lengths: every length case would pay the moments' pass (hundreds)
-    done = plan.available_basis[fleet] & fleet_ok[fleet] & (not plan.random_cutoffs)
+    done = path_munitions(plan)
     factor = np.ones((L, len(fleet), T))
     stock = np.zeros((L, len(fleet), T))
     if not done.any():
@@ -377,6 +408,10 @@ def available_factors(
     f = fleet[mu]
     got = []
     for c in cuts:
+        have = None if known is None else known.get(c.tobytes())
+        if have is not None:  # carried with the parts (see moments_fleets)
+            got.append(have)
+            continue
         actives, cid = route_clock_masks(plan, c[None])
         clocks = [clock(a[0]) for a in actives]
         groups = route_groups(plan, clocks, cid, rows)
