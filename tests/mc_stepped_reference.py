@@ -32,6 +32,7 @@ def reference_stepped(
     divert: B8 | None = None,
     row_burn: I64 | None = None,
     flat: bool = False,
+    shared: Any = None,
 ) -> tuple[NDArray[np.int32], None, None]:
     """Items out ``[R, P, T]``, stepping day by day (and no availability: the engine
     computes it from the items out).

@@ -420,3 +420,73 @@ def test_queues_day_after_day_for_many_cells_equal_the_closed_form(
     daily = montecarlo.run_montecarlo(plan, 300, np.random.default_rng(3), keep_samples=[])
     for k in KEYS:
         assert_array_equal(closed.mean[k], daily.mean[k])
+
+
+def _one_pass(
+    plan: Plan,
+    rows: Any,
+    scale: Any,
+    lam_ss: Any,
+    operating: Any,
+    column: Any,
+    clocks: Any,
+    reps: int,
+    rng: np.random.Generator,
+    burn: int = 0,
+    divert: Any = None,
+    row_burn: Any = None,
+    flat: bool = False,
+    shared: Any = None,
+) -> Any:
+    """The stepped path with the burn-in and the horizon in one pass: items back after
+    day 0 read on the member's clocks as they are drawn, no state kept at day 0."""
+    rate = mc_stepped._daily_rate(scale, burn, plan.horizon, row_burn)
+    steps = mc_stepped._Steps(
+        plan, rows, rate, operating, column, clocks, reps, rng, burn, divert, flat
+    )
+    return steps.whole(lam_ss, row_burn)
+
+
+@pytest.mark.parametrize(
+    "case", ["available", "available-and-capacity", "random-lengths", "divert", "units-change"]
+)
+def test_the_burn_in_on_its_own_equals_one_pass(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The burn-in stepped on its own (items still out at its end kept by route and
+    clock-days still needed, then read on each member's clocks; depots' backlogs carried
+    over) gives exactly the one-pass path's result with the same seed, every day, when
+    each member burns in on its own."""
+    plan = CASES[case]()
+    monkeypatch.setattr(montecarlo, "SHARED_BYTES", 0)  # a burn-in per member
+
+    def solve() -> montecarlo.MonteCarloOutput:
+        return montecarlo.run_montecarlo(plan, 200, np.random.default_rng(9), keep_samples=[])
+
+    split = solve()
+    monkeypatch.setattr(montecarlo, "outstanding_stepped", _one_pass)
+    whole = solve()
+    for k in KEYS:
+        assert_array_equal(split.mean[k], whole.mean[k])
+        assert np.ptp(whole.mean[k][1]) > 0
+
+
+@pytest.mark.parametrize("step", [None, 300])
+def test_batch_members_share_one_burn_in(step: int | None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Members agree before day 0, so one burn-in per chunk serves them all (in one
+    chunk or several): day 0 is then the same in the baseline and the scenario,
+    replication by replication, and the law is that of a burn-in each, within sampling
+    error."""
+    plan = CASES["available-and-capacity"]()  # the cutoff starts on day 10
+    if step is not None:
+        monkeypatch.setattr(montecarlo, "chunk_size", lambda plan, reps: step)
+
+    def solve(seed: int) -> montecarlo.MonteCarloOutput:
+        return montecarlo.run_montecarlo(plan, 1500, np.random.default_rng(seed), keep_samples=[])
+
+    shared = solve(31)
+    for k in KEYS:
+        assert_array_equal(shared.mean[k][0, :, 0], shared.mean[k][1, :, 0])
+        assert_array_equal(shared.stderr[k][0, :, 0], shared.stderr[k][1, :, 0])
+    monkeypatch.setattr(montecarlo, "SHARED_BYTES", 0)
+    own = solve(32)
+    assert not np.array_equal(own.mean["backorders"][0, :, 0], own.mean["backorders"][1, :, 0])
+    _assert_agree(shared, own)

@@ -25,7 +25,13 @@ from tether import _plan
 from tether._engine import mc_relax, mc_stepped, montecarlo
 from tether._engine.arrays import Plan
 from tether._engine.mc_parts import burn_in_days
-from tether._engine.montecarlo import chunk_size, sample_limit, stepped_fleets, stepped_rate
+from tether._engine.montecarlo import (
+    chunk_size,
+    sample_limit,
+    stepped_days,
+    stepped_fleets,
+    stepped_rate,
+)
 from tether._errors import CapacityError, Diagnostic
 from tether._model import Document, Scenario
 
@@ -104,16 +110,14 @@ def _stepped_chunk(plan: Plan, rows: np.ndarray) -> Callable[[int], float]:
         if len(mine):
             burn = burn_in_days(plan, mine) if on else 0
             largest = int(np.bincount(plan.part_fleet[mine]).max())
-            groups.append((on, len(mine), burn, largest))
+            groups.append((on, len(mine), stepped_days(plan, mine, burn), largest))
     _, per_rep = stepped_rate(plan, rows)
 
     def chunk(r: int) -> float:
         most, per_candidate = 0.0, float(_CANDIDATE_BYTES)
-        for on, n, burn, largest in groups:
-            block = max(
-                largest, min(n, max(1, montecarlo.STEP_CELLS // max(r * (burn + T + 1), 1)))
-            )
-            cells = r * block * ((burn + T + 1) * _STEP_CELL_BYTES[on] + T * _STEP_OUT_BYTES[on])
+        for on, n, days, largest in groups:
+            block = max(largest, min(n, max(1, montecarlo.STEP_CELLS // max(r * days, 1))))
+            cells = r * block * (days * _STEP_CELL_BYTES[on] + T * _STEP_OUT_BYTES[on])
             if on and r * block <= mc_relax.RELAX_WIDTH:  # one window of days at a time
                 days = min(mc_relax.RELAX_DAYS, mc_relax.RELAX_CELLS // max(r * block, 1))
                 cells += r * block * max(days, 1) * _RELAX_BYTES
@@ -170,6 +174,20 @@ def _montecarlo_costs(
     return float(fixed), float(nf * T * 4), chunk, float(3 * T * 4)
 
 
+def _burned_bytes(plan: Plan, reps: int) -> float:
+    """Bytes of the burn-ins' end states kept for the next batch members (at most
+    :data:`~tether._engine.montecarlo.SHARED_BYTES`): per replication, items out and
+    back at day 0 per stepped row on the 'available' basis, and about 28 bytes per item
+    out at day 0 (its slot, replication, row and count)."""
+    rows = np.flatnonzero(plan.available_basis[plan.part_fleet])
+    if len(plan.batch) < 2 or not len(rows):
+        return 0.0
+    f = plan.part_fleet[rows]
+    rate = plan.units[f] * plan.quantity[rows] * plan.failure_rate[rows] * plan.hours[f, 0]
+    out = float((rate * (plan.share[rows] * plan.route_time[rows]).sum(axis=1)).sum())
+    return float(min(montecarlo.SHARED_BYTES, int(np.ceil(reps * (8.0 * len(rows) + 28.0 * out)))))
+
+
 def montecarlo_bytes(plan: Plan, reps: int, n_quantiles: int = N_QUANTILES) -> int:
     """Estimated peak memory, in bytes, of a Monte Carlo run of ``plan``: the plan itself,
     the running sums and outputs, the kept samples ``[K, F, T]`` float32, and the larger
@@ -179,7 +197,8 @@ def montecarlo_bytes(plan: Plan, reps: int, n_quantiles: int = N_QUANTILES) -> i
     :func:`~tether._engine.montecarlo.sample_limit` ``)`` replications."""
     fixed, kept, chunk, bands = _montecarlo_costs(plan, n_quantiles)
     k = min(reps, sample_limit(plan))
-    return int(fixed + k * kept + max(chunk(chunk_size(plan, reps)), k * bands))
+    held = _burned_bytes(plan, reps)
+    return int(fixed + held + k * kept + max(chunk(chunk_size(plan, reps)), k * bands))
 
 
 def check_montecarlo_memory(
@@ -194,7 +213,8 @@ def check_montecarlo_memory(
 
     def cost(r: int) -> float:
         k = min(r, sample_limit(plan))
-        return fixed + k * kept + max(chunk(chunk_size(plan, r)), k * bands)
+        held = _burned_bytes(plan, r)
+        return fixed + held + k * kept + max(chunk(chunk_size(plan, r)), k * bands)
 
     lo, hi = 1, reps  # the most replications that fit (the cost grows with reps)
     while lo < hi:

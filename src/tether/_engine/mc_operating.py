@@ -10,6 +10,7 @@ backorders ``[X, K]``; the values of
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -76,14 +77,22 @@ def table_operating(
         at = (slice(None), None) if axis == 0 else (None, slice(None))
         b = np.subtract(o, stock[at], order="C")
         np.maximum(b, 0, out=b)
-        held_k = np.add.reduceat(b, starts, axis=axis).astype(np.float64)
+        held_k = per_fleet(np.add, b, axis).astype(np.float64)
         np.minimum(b, cap[at], out=b)
         b += offset[at]
         if cannibalise:
-            down = np.maximum.reduceat(down_table.take(b), starts, axis=axis)
+            down = per_fleet(np.maximum, down_table.take(b), axis)
             up = np.maximum(units[present][at] - down, 0.0) / safe_units[at]
             return np.where(units[present][at] > 0, up, 1.0), held_k
-        return np.multiply.reduceat(table.take(b), starts, axis=axis), held_k
+        return per_fleet(np.multiply, table.take(b), axis), held_k
+
+    def per_fleet(op: np.ufunc, x: NDArray[Any], axis: int) -> NDArray[Any]:
+        """``op`` over each fleet's rows along ``axis``, in order (one fleet: a plain
+        reduction, the same operations as ``reduceat`` and several times faster)."""
+        if len(starts) == 1:
+            out: NDArray[Any] = op.reduce(x, axis=axis, keepdims=True)
+            return out
+        return op.reduceat(x, starts, axis=axis)
 
     def operating(t: int, out_t: NDArray[np.int32]) -> tuple[F64, F64]:
         if out_t.shape[0] >= 8 * P:

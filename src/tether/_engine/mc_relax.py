@@ -134,6 +134,34 @@ def _shares(
     return share, bo
 
 
+#: A flipped decision's items are moved one (day, replication) row at a time when the
+#: rows they cross are fewer than one in this many of the window's cells; beyond, by a
+#: difference array and a running sum over the whole window.
+SPARSE_SHARE = 8
+
+
+def _move(
+    out: NDArray[np.int32],
+    first: I64,
+    span: I64,
+    c: I64,
+    sign: NDArray[np.int32],
+    reps: int,
+    P: int,
+) -> tuple[I64, NDArray[np.bool_]]:
+    """Add ``sign`` to the items out ``out [W * R, P]`` of cells ``c`` (``rep * P +
+    row``) on days ``first .. first + span - 1`` of the window; returns the (day,
+    replication) rows crossed, and the same as a mask."""
+    total = int(span.sum())
+    day = np.repeat(first - np.cumsum(span) + span, span) + np.arange(total)
+    cell = np.repeat(c, span)
+    row = day * reps + cell // P
+    np.add.at(out.reshape(-1), row * P + cell % P, np.repeat(sign, span))
+    touched = np.zeros(out.shape[0], dtype=np.bool_)
+    touched[row] = True
+    return np.flatnonzero(touched), touched
+
+
 def _settle(
     now: NDArray[np.bool_],
     kept: NDArray[np.bool_],
@@ -169,16 +197,24 @@ def _settle(
         kept[flips] = now[flips]
         sign = np.where(now[flips], 1, -1).astype(np.int32)
         c = cw[flips]
-        diff[:] = 0
-        np.add.at(diff, (dw[flips] + 1) * RP + c, sign)
-        np.add.at(diff, np.minimum(ret[flips], W) * RP + c, -sign)
-        change = np.cumsum(diff.reshape(W + 1, RP)[:W], axis=0, dtype=np.int32).reshape(WR, P)
-        out += change
-        moved = change != 0
-        touched = moved[:, 0].copy()
-        for j in range(1, P):
-            touched |= moved[:, j]
-        rows = np.flatnonzero(touched)
+        first, end = dw[flips] + 1, np.minimum(ret[flips], W)
+        span = np.maximum(end - first, 0)
+        if int(span.sum()) * SPARSE_SHARE <= WR * P:
+            # few flips: move their items day by day where they are out, and recompute
+            # the rows they cross (a row whose moves cancel keeps its share: the same)
+            rows, touched = _move(out, first, span, c, sign, reps, P)
+        else:
+            diff[:] = 0
+            np.add.at(diff, first * RP + c, sign)
+            np.add.at(diff, end * RP + c, -sign)
+            change = np.cumsum(diff.reshape(W + 1, RP)[:W], axis=0, dtype=np.int32)
+            change = change.reshape(WR, P)
+            out += change
+            moved = change != 0
+            touched = moved[:, 0].copy()
+            for j in range(1, P):
+                touched |= moved[:, j]
+            rows = np.flatnonzero(touched)
         if not len(rows):
             return steps
         share[rows], bo[rows] = operating(0, out[rows])

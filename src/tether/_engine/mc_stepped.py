@@ -18,6 +18,8 @@ their memory is bounded whatever the horizon.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -26,8 +28,17 @@ from tether._engine.arrays import Plan
 from tether._engine.mc_clock import Clocks
 from tether._engine.mc_operating import Operating
 from tether._engine.mc_parts import _back_burn, _diverted, _pipeline_draw, _route_of
+from tether._engine.mc_queues import QUEUE_CELLS, QUEUE_WIDTH, Early, _Queues
 
-__all__ = ["FAILURE_BLOCK", "Operating", "outstanding_stepped"]
+__all__ = [
+    "FAILURE_BLOCK",
+    "QUEUE_CELLS",
+    "QUEUE_WIDTH",
+    "BurnIn",
+    "Operating",
+    "later_width",
+    "outstanding_stepped",
+]
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -38,133 +49,9 @@ B8 = NDArray[np.bool_]
 #: fleets' share operating and backorders ``[R, K, T]`` (with it).
 Stepped = tuple[NDArray[np.int32] | None, F64 | None, F64 | None]
 
-#: Replication x queue x day cells of the depots' queues solved at once (about 60 bytes
-#: each) on the 'fleet' basis.
-QUEUE_CELLS = 500_000
-
-#: Most replication x queue cells a day for which the queues are solved in closed form:
-#: beyond, a day's array operations cost more than their call overhead, and inducting
-#: day after day is faster (measured on the benchmark force).
-QUEUE_WIDTH = 4_000
 
 #: Most candidate failures drawn at once (a block of days at a time): about 100 bytes each.
 FAILURE_BLOCK = 1_000_000
-
-
-class _Queues:
-    """First-come-first-served backlogs of the capacity-limited (row, route) pairs."""
-
-    def __init__(
-        self, plan: Plan, rows: I64, clocks: Clocks, reps: int, burn: int, n_exits: int
-    ) -> None:
-        cap = plan.route_capacity[rows]
-        self.part, self.route = np.nonzero(np.isfinite(cap))
-        self.any = len(self.part) > 0
-        L = len(self.part)
-        self.reps, self.burn, self.clocks = reps, burn, clocks
-        self.lim = cap[self.part, self.route].astype(np.int64)
-        self.queue = np.zeros((L, reps), dtype=np.int64)  # [L, R]: replications last
-        self.pos = np.full(rows.shape[0] * 3, -1, dtype=np.int64)
-        self.pos[self.part * 3 + self.route] = np.arange(L)
-        self.row = rows[self.part]
-        self.need = np.ceil(plan.route_time[self.row, self.route]).astype(np.int64)
-        self.cid = clocks.cid[self.row, self.route]
-        self.unique = len(np.unique(self.part)) == L
-        self.last = n_exits - 1
-        # per-day route masks, precomputed: day-major [T, R', L]
-        self.open = np.ascontiguousarray(clocks.active[self.cid].transpose(2, 1, 0))
-
-    def slot(self, p: I64, route: I64) -> I64:
-        out: I64 = self.pos[p * 3 + route]
-        return out
-
-    def induct(self, t: int, exits_flat: NDArray[np.int32], P: int) -> None:
-        """Induct at instant ``t`` what each depot takes (none where its route is cut):
-        each item is back at its route's clock ``A(t) + ceil(tau)``, added to ``exits``
-        (``[instant + burn, R, P]`` flattened)."""
-        if t >= 0:
-            take = np.minimum(self.queue, (self.lim[None, :] * self.open[t]).T)
-        else:
-            take = np.minimum(self.queue, self.lim[:, None])
-        if not take.any():
-            return
-        self.queue -= take
-        R = self.reps
-        if t >= 0:
-            c = self.clocks
-            width = c.first.shape[2]
-            if c.A.shape[1] == 1:
-                k = np.minimum(c.A[self.cid, 0, t] + self.need, width - 1)
-                tb = self.burn + c.first[self.cid, 0, k][:, None]  # [L, 1]
-            else:
-                k = np.minimum(c.A[self.cid, :, t] + self.need[:, None], width - 1)
-                tb = self.burn + c.first[self.cid[:, None], np.arange(R)[None, :], k]
-        else:
-            L = len(self.part)
-            tb = _back_burn(
-                self.clocks,
-                np.tile(np.arange(R), L),
-                np.repeat(self.row, R),
-                np.repeat(self.route, R),
-                np.repeat(t + self.need, R).astype(np.float64),
-                self.burn,
-            ).reshape(L, R)
-        tb = np.minimum(tb, self.last)
-        index = (tb * R + np.arange(R)[None, :]) * P + self.part[:, None]
-        if self.unique:
-            exits_flat[index.ravel()] += take.ravel()
-        else:
-            np.add.at(exits_flat, index.ravel(), take.ravel().astype(np.int32))
-
-    def run_days(
-        self, i0: int, joins: NDArray[np.int64], exits_flat: NDArray[np.int32], P: int
-    ) -> None:
-        """Stepped days ``i0 .. i0 + D`` at once, ``joins [D, R, L]`` items joining each
-        queue each day (after that day's induction): :meth:`induct` and :meth:`join` day
-        after day, by Lindley's recursion in closed form. With ``V_i`` what is left after
-        day ``i``'s induction (capacity ``c_i``) and ``N_i`` the day's arrivals,
-        ``V_i = max(V_{i-1} + N_{i-1} - c_i, 0)``, a reflected random walk: ``V_i = S_i -
-        min(-V_0, min_{k <= i} S_k)`` with ``S`` the running sum of ``N_{i-1} - c_i``."""
-        D, R, L = joins.shape
-        t = np.arange(i0, i0 + D) - self.burn
-        cap = np.broadcast_to(self.lim, (D, self.open.shape[1], L)).astype(np.int64)
-        now = t >= 0
-        if now.any():
-            cap[now] *= self.open[t[now]]
-        cap = np.broadcast_to(cap, (D, R, L))
-        first = np.maximum(self.queue.T - cap[0], 0)
-        left = np.empty((D, R, L), dtype=np.int64)
-        left[0] = first
-        if D > 1:
-            walk = np.cumsum(joins[:-1] - cap[1:], axis=0)
-            floor = np.minimum.accumulate(np.concatenate([-first[None], walk]), axis=0)[1:]
-            left[1:] = walk - floor
-        held = np.empty_like(left)
-        held[0] = self.queue.T
-        held[1:] = left[:-1] + joins[:-1]
-        self.queue = np.ascontiguousarray((left[-1] + joins[-1]).T)
-        take = held - left  # inducted each day: min(queue, capacity)
-        day, rep, slot = np.nonzero(take)
-        if not len(day):
-            return
-        n = take[day, rep, slot]
-        t_of = t[day]
-        c = self.cid[slot]
-        r = rep if self.clocks.A.shape[1] > 1 else np.zeros_like(rep)
-        width = self.clocks.first.shape[2]
-        when = t_of + self.need[slot]  # before day 0 the clocks run: back at t + ceil(tau)
-        k = np.where(t_of >= 0, self.clocks.A[c, r, np.maximum(t_of, 0)] + self.need[slot], when)
-        tb = np.where(
-            (t_of < 0) & (when <= 0),
-            when + self.burn,
-            self.burn + self.clocks.first[c, r, np.clip(k, 0, width - 1)],
-        )
-        tb = np.minimum(tb, self.last)
-        index = (tb * R + rep) * P + self.part[slot]
-        np.add.at(exits_flat, index, n.astype(np.int32))
-
-    def join(self, rep: I64, p: I64, route: I64, count: NDArray[np.int32] | np.int32) -> None:
-        np.add.at(self.queue, (self.slot(p, route), rep), np.asarray(count, dtype=np.int64))
 
 
 def _daily_rate(scale: F64, burn: int, H: int, row_burn: I64 | None = None) -> F64:
@@ -176,12 +63,12 @@ def _daily_rate(scale: F64, burn: int, H: int, row_burn: I64 | None = None) -> F
     return rate
 
 
-def _day_blocks(rate: F64, reps: int) -> list[tuple[int, int]]:
-    """Stepped days cut into blocks of about :data:`FAILURE_BLOCK` expected candidates."""
-    D = rate.shape[1]
+def _day_blocks(rate: F64, reps: int, lo: int, D: int) -> list[tuple[int, int]]:
+    """Stepped days ``lo .. D - 1`` cut into blocks of about :data:`FAILURE_BLOCK`
+    expected candidates."""
     per_day = rate.sum(axis=0) * reps
     cum = np.cumsum(per_day)
-    blocks, start = [], 0
+    blocks, start = [], lo
     while start < D:
         base = cum[start - 1] if start else 0.0
         end = int(np.searchsorted(cum, base + FAILURE_BLOCK, side="right"))
@@ -296,78 +183,117 @@ def _candidates(
     )
 
 
-def outstanding_stepped(
-    plan: Plan,
-    rows: I64,
-    scale: F64,
-    lam_ss: F64,
-    operating: Operating | None,
-    column: I64,
-    clocks: Clocks,
-    reps: int,
-    rng: np.random.Generator,
-    burn: int = 0,
-    divert: B8 | None = None,
-    row_burn: I64 | None = None,
-    flat: bool = False,
-) -> Stepped:
-    """Items out ``[R, P, T]`` of part ``rows``, stepping day by day; with ``operating``,
-    instead, each fleet's share operating and backorders ``[R, K, T]`` on each day (what
-    the engine needs of them, without an array per part row and day).
+class _Steps:
+    """The stepping of :func:`outstanding_stepped`: its candidates drawn a block of days
+    at a time and kept or dropped day by day (or a window of days at a time), on the
+    return histogram ``exits [instant + burn, R, P]`` given to :meth:`begin`."""
 
+    def __init__(
+        self,
+        plan: Plan,
+        rows: I64,
+        rate: F64,
+        operating: Operating | None,
+        column: I64,
+        clocks: Clocks,
+        reps: int,
+        rng: np.random.Generator,
+        burn: int,
+        divert: B8 | None,
+        flat: bool,
+    ) -> None:
+        self.plan, self.rows, self.rate, self.operating = plan, rows, rate, operating
+        self.column, self.clocks, self.reps, self.rng = column, clocks, reps, rng
+        self.burn, self.divert, self.flat = burn, divert, flat
+        self.limited = np.isfinite(plan.route_capacity[rows])
+        # rows with many failures a day: their candidates drawn as counts (not with
+        # diversion, which would move a count's route within it)
+        self.dense_row = (rate.max(axis=1, initial=0.0) >= DENSE_RATE).astype(np.int64)
+        self.K = int(column.max()) + 1 if len(column) else 1
+        T = plan.horizon + 1
+        self.shares = np.ones((T, reps, self.K)) if operating is not None else None
+        self.held = np.zeros((T, reps, self.K)) if operating is not None else None
+        self.arrive: NDArray[np.int32] | None = None
 
-    ``scale [P, T]`` is demand per day with every unit operating; ``operating(t, out)``
-    gives the share of each fleet operating ``[R, K]`` from the items out at instant ``t``
-    (``column [P]``: each row's fleet among the ``K``); ``None``: every unit, always.
-    Routes with a capacity induct at most that many items a day, first come first served,
-    and none on a day their route is cut; the others start at once.
+    def begin(
+        self,
+        exits: NDArray[np.int32],
+        current: NDArray[np.int32],
+        queue: I64 | None,
+        early: Early | None = None,
+    ) -> None:
+        """Step from the items out ``current [R, P]`` (and the depots' backlogs ``queue``;
+        ``None``: empty) on ``exits``; ``early`` maps the return of items back before
+        day 0's clocks (default: :func:`_back_burn`)."""
+        self.exits, self.flat_exits, self.current = exits, exits.reshape(-1), current
+        self.queues = _Queues(
+            self.plan, self.rows, self.clocks, self.reps, self.burn, exits.shape[0]
+        )
+        if queue is not None:
+            self.queues.queue = queue
+        if early is not None:
+            self.queues.early = early
+        self.early = self.queues.early
 
-    With ``burn > 0`` the pipelines start ``burn`` days before day 0 (Poisson at rate
-    ``lam_ss``) and are stepped through those days at day 0's tempo with no cutoff, so that
-    day 0 finds them in the steady state of these dynamics rather than of ``lam_ss``.
-    ``row_burn [P]`` (at most ``burn``): each row's own burn-in (its fleet's); a row's
-    pipeline stands still until ``row_burn`` days before day 0. ``flat``: ``operating``
-    does not depend on ``t`` and takes any number of rows, so that the days can be solved
-    a window at a time (:func:`~tether._engine.mc_relax.relax_days`, the same result).
-    """
-    H = plan.horizon
-    T = H + 1
-    P = len(rows)
-    n_exits = burn + T + 1
-    exits = np.zeros((n_exits, reps, P), dtype=np.int32)  # [instant + burn, R, P]
-    flat_exits = exits.reshape(-1)
-    arrive = np.zeros((n_exits, reps, P), dtype=np.int32) if operating is None else None
-    r0, p0, route0, need0 = _pipeline_draw(plan, rows, lam_ss, reps, rng)
-    start = np.full(P, burn, dtype=np.int64) if row_burn is None else row_burn
-    back0 = _back_burn(clocks, r0, rows[p0], route0, need0 - np.take(start, p0), burn)
-    one = np.int32(1)  # np.add.at is fast only with matching types
-    np.add.at(flat_exits, (back0 * reps + r0) * P + p0, one)
-    current = np.zeros((reps, P), dtype=np.int32)
-    np.add.at(current.reshape(-1), r0 * P + p0, one)
-    queues = _Queues(plan, rows, clocks, reps, burn, n_exits)
-    limited = np.isfinite(plan.route_capacity[rows])
-    rate = _daily_rate(scale, burn, H, row_burn)
-    # rows with many failures a day: their candidates drawn as counts (not with
-    # diversion, which would move a count's route within it)
-    dense_row = None
-    if operating is not None and divert is None:
-        dense_row = (rate.max(axis=1, initial=0.0) >= DENSE_RATE).astype(np.int64)
-    dense = None if dense_row is None or not dense_row.any() else np.flatnonzero(dense_row)
-    K = int(column.max()) + 1 if len(column) else 1
-    shares = np.ones((T, reps, K)) if operating is not None else None
-    held = np.zeros((T, reps, K)) if operating is not None else None
+    def whole(self, lam_ss: F64, row_burn: I64 | None) -> Stepped:
+        """The burn-in and the horizon in one pass, items back after day 0 read on the
+        clocks at once (no state kept at day 0: the path without a burn-in, and the
+        straightforward one the shared burn-in is tested against)."""
+        plan, rows, reps, burn = self.plan, self.rows, self.reps, self.burn
+        H, P = plan.horizon, len(rows)
+        n_exits = burn + H + 2
+        exits = np.zeros((n_exits, reps, P), dtype=np.int32)  # [instant + burn, R, P]
+        if self.operating is None:
+            self.arrive = np.zeros((n_exits, reps, P), dtype=np.int32)
+        r0, p0, route0, need0 = _pipeline_draw(plan, rows, lam_ss, reps, self.rng)
+        start = np.full(P, burn, dtype=np.int64) if row_burn is None else row_burn
+        back0 = _back_burn(self.clocks, r0, rows[p0], route0, need0 - np.take(start, p0), burn)
+        one = np.int32(1)
+        np.add.at(exits.reshape(-1), (back0 * reps + r0) * P + p0, one)
+        current = np.zeros((reps, P), dtype=np.int32)
+        np.add.at(current.reshape(-1), r0 * P + p0, one)
+        self.begin(exits, current, None)
+        # blocks of days cut at day 0, as when the burn-in is stepped on its own
+        for block in _day_blocks(self.rate, reps, 0, burn) + _day_blocks(
+            self.rate, reps, burn, burn + H
+        ):
+            self.run(block, dense=self.divert is None)
+        return self.finish()
 
-    def run(block: tuple[int, int]) -> None:
-        """Draw the candidates of stepped days ``block`` and step through them (a
-        function, so that one block's candidate arrays are freed before the next)."""
-        rep, p, d, xi, route, count = _candidates(plan, rows, rate, block, reps, rng, dense)
+    def finish(self) -> Stepped:
+        """What the stepping gives, once every day is stepped."""
+        burn, H, current = self.burn, self.plan.horizon, self.current
+        if self.operating is None:
+            assert self.arrive is not None
+            delta = self.arrive
+            delta[0] += current  # the pipelines at the start
+            delta -= self.exits
+            np.cumsum(delta, axis=0, out=delta)
+            return np.ascontiguousarray(delta[burn : burn + H + 1].transpose(1, 2, 0)), None, None
+        assert self.shares is not None
+        assert self.held is not None
+        current -= self.exits[burn + H]
+        self.shares[H], self.held[H] = self.operating(H, current)
+        return None, self.shares.transpose(1, 2, 0), self.held.transpose(1, 2, 0)
+
+    def run(self, block: tuple[int, int], dense: bool) -> None:
+        """Draw the candidates of stepped days ``block`` and step through them (one
+        block's candidate arrays are freed before the next); ``dense``: rows with many
+        failures a day drawn as counts (on the 'available' basis)."""
+        plan, rows, reps, rng, burn = self.plan, self.rows, self.reps, self.rng, self.burn
+        operating, queues, clocks, column = self.operating, self.queues, self.clocks, self.column
+        exits, flat_exits, current, K = self.exits, self.flat_exits, self.current, self.K
+        P = len(rows)
+        dense_row = self.dense_row if dense and operating is not None else None
+        many = None if dense_row is None or not dense_row.any() else np.flatnonzero(dense_row)
+        rep, p, d, xi, route, count = _candidates(plan, rows, self.rate, block, reps, rng, many)
         keep = rng.random(len(p)) if operating is not None else None
         t_of = d - burn
-        if divert is not None:
+        if self.divert is not None:
             now = t_of >= 0
             if now.any():
-                route[now] = _diverted(divert, rep[now], rows[p[now]], route[now], t_of[now])
-        capped = limited[p, route] if queues.any else None
+                route[now] = _diverted(self.divert, rep[now], rows[p[now]], route[now], t_of[now])
+        capped = self.limited[p, route] if queues.any else None
         part = rows[p]
         tau = plan.route_time[part, route]
         # candidates are sorted by day: those of the burn-in first
@@ -376,7 +302,7 @@ def outstanding_stepped(
         if split:
             early = slice(0, split)
             when = t_of[early] + xi[early] + tau[early]
-            back[early] = _back_burn(clocks, rep[early], part[early], route[early], when, burn)
+            back[early] = self.early(rep[early], part[early], route[early], when)
         if split < len(p):
             late = slice(split, len(p))
             back[late] = burn + clocks.back(
@@ -384,6 +310,7 @@ def outstanding_stepped(
             )
         exit_at = (back * reps + rep) * P + p
         cell = rep * P + p
+        one = np.int32(1)  # np.add.at is fast only with matching types
         if count is None:
             starts = np.searchsorted(d, np.arange(block[0], block[1] + 1))
             halves = starts[1:]  # no counted candidates: a day's single ones end with it
@@ -394,6 +321,7 @@ def outstanding_stepped(
             )
             starts, halves = split_at[::2], split_at[1::2]
         if operating is None:
+            arrive = self.arrive
             assert arrive is not None
             np.add.at(arrive.reshape(-1), (d + 1) * reps * P + cell, one)
             if capped is None:
@@ -422,10 +350,11 @@ def outstanding_stepped(
                 queues.run_days(i0, joins, flat_exits, P)
             return
         assert keep is not None
+        shares, held = self.shares, self.held
         assert shares is not None
         assert held is not None
         look = rep * K + column[p]
-        if flat and count is None and not queues.any and reps * P <= mc_relax.RELAX_WIDTH:
+        if self.flat and count is None and not queues.any and reps * P <= mc_relax.RELAX_WIDTH:
             # days solved a window at a time
             mc_relax.relax_days(
                 block,
@@ -482,17 +411,141 @@ def outstanding_stepped(
             if len(acc):
                 _accept(acc, one)
 
-    for block in _day_blocks(rate, reps):
-        run(block)
-    if operating is None:
-        assert arrive is not None
-        arrive[0] += current  # the pipelines at the start
-        delta = arrive
-        delta -= exits
-        np.cumsum(delta, axis=0, out=delta)
-        return np.ascontiguousarray(delta[burn : burn + T].transpose(1, 2, 0)), None, None
-    assert shares is not None
-    assert held is not None
-    current -= exits[burn + H]
-    shares[H], held[H] = operating(H, current)
-    return None, shares.transpose(1, 2, 0), held.transpose(1, 2, 0)
+
+@dataclass(frozen=True, eq=False)
+class BurnIn:
+    """The stepped pipelines at the end of the burn-in, before day 0 (see
+    :func:`outstanding_stepped`): the same for every batch member, whose rows, demand and
+    clocks agree before day 0 (cutoffs act from day 0 on). ``current [R, P]``: items out
+    after the burn-in's last day; ``at_zero [R, P]``: those of them back at instant 0;
+    ``slot, rep, part, count``: the others, by how many clock-days they still need after
+    day 0 on which route (``slot = route * K + k - 1``), to be read on each member's own
+    clocks; ``queue [L, R]``: the depots' backlogs."""
+
+    current: NDArray[np.int32]
+    at_zero: NDArray[np.int32]
+    slot: I64
+    rep: I64
+    part: I64
+    count: NDArray[np.int32]
+    queue: I64
+    K: int
+
+    @property
+    def nbytes(self) -> int:
+        arrays = (self.current, self.at_zero, self.slot, self.rep, self.part, self.count)
+        return sum(a.nbytes for a in arrays) + self.queue.nbytes
+
+
+def later_width(plan: Plan, rows: I64) -> int:
+    """Clock-days after day 0 an item out at the burn-in's end may still need, per route
+    (the longest whole turnaround among ``rows``, at most ``horizon + 1``)."""
+    if not len(rows):
+        return 1
+    most = float(np.where(plan.share[rows] > 0, plan.route_time[rows], 0.0).max())
+    return max(1, min(int(np.ceil(most)), plan.horizon + 1))
+
+
+def outstanding_stepped(
+    plan: Plan,
+    rows: I64,
+    scale: F64,
+    lam_ss: F64,
+    operating: Operating | None,
+    column: I64,
+    clocks: Clocks,
+    reps: int,
+    rng: np.random.Generator,
+    burn: int = 0,
+    divert: B8 | None = None,
+    row_burn: I64 | None = None,
+    flat: bool = False,
+    shared: list[BurnIn] | None = None,
+) -> Stepped:
+    """Items out ``[R, P, T]`` of part ``rows``, stepping day by day; with ``operating``,
+    instead, each fleet's share operating and backorders ``[R, K, T]`` on each day (what
+    the engine needs of them, without an array per part row and day).
+
+
+    ``scale [P, T]`` is demand per day with every unit operating; ``operating(t, out)``
+    gives the share of each fleet operating ``[R, K]`` from the items out at instant ``t``
+    (``column [P]``: each row's fleet among the ``K``); ``None``: every unit, always.
+    Routes with a capacity induct at most that many items a day, first come first served,
+    and none on a day their route is cut; the others start at once.
+
+    With ``burn > 0`` the pipelines start ``burn`` days before day 0 (Poisson at rate
+    ``lam_ss``) and are stepped through those days at day 0's tempo with no cutoff, so that
+    day 0 finds them in the steady state of these dynamics rather than of ``lam_ss``.
+    ``row_burn [P]`` (at most ``burn``): each row's own burn-in (its fleet's); a row's
+    pipeline stands still until ``row_burn`` days before day 0. ``flat``: ``operating``
+    does not depend on ``t`` and takes any number of rows, so that the days can be solved
+    a window at a time (:func:`~tether._engine.mc_relax.relax_days`, the same result).
+
+    ``shared`` (with ``operating`` and a burn-in): the burn-in's end state
+    (:class:`BurnIn`), computed here and appended when the list is empty, else read from
+    it (no draws): batch members agree before day 0, so one burn-in serves them all.
+    """
+    H = plan.horizon
+    T = H + 1
+    P = len(rows)
+    rate = _daily_rate(scale, burn, H, row_burn)
+    steps = _Steps(plan, rows, rate, operating, column, clocks, reps, rng, burn, divert, flat)
+    if operating is None or burn <= 0:
+        return steps.whole(lam_ss, row_burn)
+    if shared is not None and shared:
+        start = shared[0]
+    else:
+        start = _burn_in(plan, rows, rate, lam_ss, row_burn, steps)
+        if shared is not None:
+            shared.append(start)
+    n_exits = burn + T + 1
+    exits = np.zeros((n_exits, reps, P), dtype=np.int32)
+    exits[burn] = start.at_zero
+    route, k = np.divmod(start.slot, start.K)
+    inst = clocks.back_before_zero(start.rep, rows[start.part], route, (k + 1).astype(np.float64))
+    at = ((burn + inst) * reps + start.rep) * P + start.part
+    np.add.at(exits.reshape(-1), np.minimum(at, exits.size - 1), start.count)
+    steps.begin(exits, start.current.copy(), start.queue.copy())
+    for block in _day_blocks(rate, reps, burn, burn + H):
+        steps.run(block, dense=divert is None)
+    return steps.finish()
+
+
+def _burn_in(
+    plan: Plan, rows: I64, rate: F64, lam_ss: F64, row_burn: I64 | None, steps: _Steps
+) -> BurnIn:
+    """Step the burn-in (``steps.burn`` days before day 0) from Poisson pipelines at rate
+    ``lam_ss``; items back after day 0 are kept by route and clock-days still needed
+    (a slot per route and whole day, past the burn-in's instants)."""
+    burn, reps, P = steps.burn, steps.reps, len(rows)
+    K = later_width(plan, rows)
+    exits = np.zeros((burn + 1 + 3 * K, reps, P), dtype=np.int32)
+
+    def early(rep: I64, part: I64, route: I64, when: F64) -> I64:
+        out = np.ceil(when).astype(np.int64) + burn
+        later = when > 0
+        need = np.minimum(out[later] - burn, K)
+        out[later] = burn + route[later] * K + need  # burn + 1 + route * K + need - 1
+        return out
+
+    r0, p0, route0, need0 = _pipeline_draw(plan, rows, lam_ss, steps.reps, steps.rng)
+    start = np.full(P, burn, dtype=np.int64) if row_burn is None else row_burn
+    back0 = early(r0, rows[p0], route0, need0 - np.take(start, p0))
+    current = np.zeros((reps, P), dtype=np.int32)
+    np.add.at(current.reshape(-1), r0 * P + p0, np.int32(1))
+    np.add.at(exits.reshape(-1), (back0 * reps + r0) * P + p0, np.int32(1))
+    steps.begin(exits, current, None, early)
+    for block in _day_blocks(rate, reps, 0, burn):
+        steps.run(block, dense=True)
+    later = exits[burn + 1 :]
+    slot, rep, part = np.nonzero(later)
+    return BurnIn(
+        current=steps.current,
+        at_zero=exits[burn].copy(),
+        slot=slot,
+        rep=rep,
+        part=part,
+        count=later[slot, rep, part],
+        queue=steps.queues.queue,
+        K=K,
+    )

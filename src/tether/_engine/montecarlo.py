@@ -32,10 +32,16 @@ from tether._engine.mc_parts import (
     outstanding_fixed,
     start_availability,
 )
-from tether._engine.mc_stepped import Stepped, outstanding_stepped
+from tether._engine.mc_stepped import BurnIn, Stepped, outstanding_stepped
 from tether._engine.mc_watch import Watch, Watched
 
-__all__ = ["MonteCarloOutput", "run_montecarlo", "sample_limit", "stepped_fleets"]
+__all__ = [
+    "MonteCarloOutput",
+    "run_montecarlo",
+    "sample_limit",
+    "stepped_days",
+    "stepped_fleets",
+]
 
 F64 = NDArray[np.float64]
 F32 = NDArray[np.float32]
@@ -91,8 +97,11 @@ def _parts(
     rng: np.random.Generator,
     cannibalise: bool,
     a_ss: F64,
+    burned: dict[tuple[int, int], list[BurnIn]] | None = None,
 ) -> tuple[F64, F64]:
-    """Availability and backorders per fleet ``[R, F, T]``."""
+    """Availability and backorders per fleet ``[R, F, T]``. ``burned``: the burn-ins'
+    end states by block of stepped fleets, filled by the first batch member of a chunk
+    and read by the next (see :func:`~tether._engine.mc_stepped.outstanding_stepped`)."""
     nf, T = len(plan.fleets), plan.horizon + 1
     f = plan.part_fleet
     per_unit = (plan.units * np.where(plan.available_basis, a_ss, 1.0))[f]
@@ -131,12 +140,24 @@ def _parts(
     # fleets on the 'available' basis start from their own steady state (a burn-in);
     # capacity-limited fleets on the 'fleet' basis start from unlimited pipelines
     basis_rows = plan.available_basis[f[rows]]
-    for group, burn in ((rows[basis_rows], True), (rows[~basis_rows], False)):
+    for g, (group, burn) in enumerate(((rows[basis_rows], True), (rows[~basis_rows], False))):
         days = burn_in_days(plan, group) if burn and len(group) else 0
-        for block in fleet_blocks(plan, group, reps, days + T + 1):
+        for i, block in enumerate(fleet_blocks(plan, group, reps, stepped_days(plan, group, days))):
             row_burn = burn_in_rows(plan, block) if burn else None
+            shared = None if burned is None else burned.setdefault((g, i), [])
             items, share, fleet_held = _stepped(
-                plan, force, block, lam, lam_ss, clocks, divert, reps, rng, cannibalise, row_burn
+                plan,
+                force,
+                block,
+                lam,
+                lam_ss,
+                clocks,
+                divert,
+                reps,
+                rng,
+                cannibalise,
+                row_burn,
+                shared,
             )
             if items is not None:
                 _combine(plan, force, block, items, cannibalise, avail, backorders)
@@ -147,6 +168,16 @@ def _parts(
                 avail[:, fleets] = share
                 backorders[:, fleets] += fleet_held
     return avail, backorders
+
+
+def stepped_days(plan: Plan, rows: I64, burn: int) -> int:
+    """Instants of the return histograms of stepped ``rows`` with a burn-in of ``burn``
+    days: the burn-in and the horizon, or, while the burn-in is stepped, its days and a
+    slot per route and clock-day an item may still need after day 0 (whichever is more)."""
+    T = plan.horizon + 1
+    if burn <= 0:
+        return T + 1
+    return burn + max(T + 1, 1 + 3 * mc_stepped.later_width(plan, rows))
 
 
 def fleet_blocks(plan: Plan, rows: I64, reps: int, days: int) -> list[I64]:
@@ -250,6 +281,7 @@ def _stepped(
     rng: np.random.Generator,
     cannibalise: bool,
     row_burn: I64 | None,
+    shared: list[BurnIn] | None = None,
 ) -> Stepped:
     """Part ``rows`` (whole fleets) of fleets stepped day by day, after a burn-in of
     ``row_burn [P]`` days (each row's fleet's; none when ``None``): items out
@@ -307,6 +339,7 @@ def _stepped(
         divert=divert,
         row_burn=row_burn,
         flat=flat,
+        shared=shared,
     )
 
 
@@ -389,6 +422,11 @@ def _services(plan: Plan, cut: B8, reps: int) -> F64:
     return _fleet_product(f, plan.sv_fleet, nf)
 
 
+#: Bytes of the burn-ins' end states kept for the next batch members (beyond, a member
+#: burns its chunk in again: the same law, other draws).
+SHARED_BYTES = 32 * 2**20
+
+
 #: Fewest replications per chunk, so that per-chunk overhead stays small for large forces
 #: (fewer when their fleet x day arrays would pass :data:`FLEET_CELLS`).
 MIN_CHUNK_REPS = 16
@@ -456,7 +494,7 @@ def chunk_size(plan: Plan, reps: int) -> int:
     burn = burn_in_days(plan, stepped) if plan.available_basis.any() else 0
     busiest, _ = stepped_rate(plan, stepped)
     most = min(
-        STEP_CELLS // (len(stepped) * (burn + T + 1)),
+        STEP_CELLS // (len(stepped) * stepped_days(plan, stepped, burn)),
         STEP_FLEET_CELLS // max(len(plan.fleets) * T, 1),
         int(mc_stepped.FAILURE_BLOCK // max(busiest, 1e-9)),
     )
@@ -498,6 +536,8 @@ def run_montecarlo(
     step = chunk_size(plan, reps)
     chunks = -(-reps // step)
     done = 0
+    # the burn-ins' end states by chunk, shared by the batch members (within a budget)
+    burned: dict[int, dict[tuple[int, int], list[BurnIn]]] = {}
     for b in range(B):
         random = bool((plan.co_dist[plan.co_batch == b] > 0).any())
         fixed_cut = None if random else sample_cuts(plan, b, 1, rng)
@@ -509,7 +549,12 @@ def run_montecarlo(
             cut, ends = sample_cuts(plan, b, r, rng) if fixed_cut is None else fixed_cut
             clocks = build_clocks(plan, cut) if fixed_clocks is None else fixed_clocks
             divert = divert_mask(plan, force, cut)
-            avail, backorders = _parts(plan, force, clocks, divert, r, rng, cannibalise, a_ss)
+            mine = burned.get(start, {}) if B > 1 else None
+            avail, backorders = _parts(plan, force, clocks, divert, r, rng, cannibalise, a_ss, mine)
+            if mine is not None and start not in burned and b < B - 1:
+                size = sum(s.nbytes for lists in burned.values() for v in lists.values() for s in v)
+                if size + sum(s.nbytes for v in mine.values() for s in v) <= SHARED_BYTES:
+                    burned[start] = mine
             values = {
                 "availability": avail,
                 "backorders": backorders,
