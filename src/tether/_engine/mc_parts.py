@@ -103,8 +103,12 @@ def start_availability(plan: Plan) -> F64:
     """Availability ``[F]`` from which the stepped fleets on the 'available' basis start
     (1 for the others): the analytic engine's steady-state fixed point ``A = Phi(A)`` at
     day 0's tempo (as :func:`tether._engine.analytic.steady_state`, there by 60 bisection
-    steps), solved per fleet by regula falsi with the Illinois rule, to 1e-12. The
-    burn-in starts from it; only its pipelines' mean depends on it."""
+    steps), solved per fleet by Newton's method on ``g(A) = A - Phi(A)`` (increasing, its
+    slope at least 1: ``Phi`` falls as ``A`` rises), the slope from a second point in the
+    same evaluation, kept inside the bracket ``[0, 1]`` narrowed at each step (bisection
+    where a step would leave it), to ``|g| < 1e-13`` (so within 1e-13 of the root) or a
+    bracket under 1e-12. The burn-in starts from it; only its pipelines' mean depends on
+    it."""
     f, nf = plan.part_fleet, len(plan.fleets)
     on = plan.available_basis
     if not on.any():
@@ -114,34 +118,33 @@ def start_availability(plan: Plan) -> F64:
     base = np.where(pre, plan.units[f] * plan.quantity * plan.failure_rate * plan.hours[f, 0], 0.0)
     tbar = (plan.share * plan.route_time).sum(axis=1)
 
-    def gap(a: F64) -> F64:  # a - Phi(a), increasing in a
-        _, up = backorders_and_up((base * a[f] * tbar)[:, None], plan.spares, n, plan.quantity)
-        log_a = np.zeros(nf)
+    def gap(a: F64) -> F64:  # a - Phi(a) for points a [F, 2], increasing in a
+        m = base[:, None] * a[f] * tbar[:, None]
+        _, up = backorders_and_up(m, plan.spares, n, plan.quantity)
+        log_a = np.zeros(a.shape)
         with np.errstate(divide="ignore"):
-            np.add.at(log_a, f, np.log(up[:, 0]))
+            np.add.at(log_a, f, np.log(up))
         return a - np.exp(log_a)
 
-    lo, hi = np.zeros(nf), np.ones(nf)
-    g_lo, g_hi = gap(lo), gap(hi)
-    side = np.zeros(nf)
+    lo, hi = np.zeros(nf), np.ones(nf)  # g(0) = -Phi(0) <= 0 <= 1 - Phi(1) = g(1)
+    x = np.ones(nf)
+    step = 1e-7
     for _ in range(100):
-        if np.all(((hi - lo) < 1e-12) | ~on):
+        y = np.where(x >= 2 * step, x - step, x + step)
+        g2 = gap(np.stack([x, y], axis=1))
+        g = g2[:, 0]
+        done = (np.abs(g) < 1e-13) | ~on
+        hi = np.where(g > 0, x, hi)
+        lo = np.where(g > 0, lo, x)
+        if np.all(done | ((hi - lo) < 1e-12)):
+            x = np.where(done, x, 0.5 * (lo + hi))
             break
-        x = np.where(
-            g_hi > g_lo, hi - g_hi * (hi - lo) / np.where(g_hi > g_lo, g_hi - g_lo, 1.0), hi
-        )
-        x = np.clip(x, lo, hi)
-        g = gap(x)
-        if np.all((np.abs(g) < 1e-13) | ~on):
-            lo = hi = x
-            break
-        up = g > 0
-        g_hi = np.where(~up & (side < 0), g_hi / 2, g_hi)
-        g_lo = np.where(up & (side > 0), g_lo / 2, g_lo)
-        hi, g_hi = np.where(up, x, hi), np.where(up, g, g_hi)
-        lo, g_lo = np.where(up, lo, x), np.where(up, g_lo, g)
-        side = np.where(up, 1.0, -1.0)
-    out: F64 = np.where(on, 0.5 * (lo + hi), 1.0)
+        slope = (g - g2[:, 1]) / (x - y)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            newton = x - g / np.where(slope > 0, slope, 1.0)
+        inside = (newton > lo) & (newton < hi) & (slope > 0)
+        x = np.where(done, x, np.where(inside, newton, 0.5 * (lo + hi)))
+    out: F64 = np.where(on, x, 1.0)
     return out
 
 
