@@ -99,7 +99,7 @@ def relax_days(
         delta = np.bincount(arrive[kept], minlength=(W + 1) * RP)[: W * RP]
         delta -= np.bincount(back[inside & kept], minlength=W * RP)
         delta -= base
-        out = np.cumsum(delta.reshape(W, RP), axis=0).astype(np.int32).reshape(W * reps, P)
+        out = np.cumsum(delta.reshape(W, RP), axis=0, dtype=np.int32).reshape(W * reps, P)
         share, bo = _shares(out, stock, operating, K)
         now = uniform < np.take(share.reshape(-1), at)
         steps = _settle(
@@ -128,6 +128,8 @@ def _shares(
     (a share of 1 and none elsewhere): most (day, replication) rows have none."""
     over = np.ascontiguousarray(out.T) > stock[:, None]  # [P, X]: a short last axis is slow
     rows = np.flatnonzero(np.logical_or.reduce(over, axis=0))
+    if len(rows) == out.shape[0]:
+        return operating(0, out)
     share, bo = np.ones((out.shape[0], K)), np.zeros((out.shape[0], K))
     if len(rows):
         share[rows], bo[rows] = operating(0, out[rows])
