@@ -141,20 +141,27 @@ def _up_loop(x: np.ndarray, spares: np.ndarray, n: np.ndarray, z: np.ndarray) ->
     return out
 
 
+@pytest.mark.parametrize("windows", [True, False])
 @pytest.mark.parametrize("seed", range(5))
-def test_up_share_is_the_product_over_positions(seed: int) -> None:
-    """The blocked product of :func:`_up_share` equals position by position, including
-    quantities of thousands and blocks smaller than a row."""
+def test_up_share_is_the_product_over_positions(seed: int, windows: bool) -> None:
+    """:func:`_up_share` equals the product position by position: on windows of counts
+    (by the ratio of consecutive counts) and on any counts (in blocks of positions),
+    including quantities of thousands and counts past every position empty."""
     rng = np.random.default_rng(seed)
     P, K = 3, 12
     n = rng.integers(1, 30, P).astype(np.float64)
     z = rng.choice([1.0, 3.0, 40.0, 2500.0], P)
     spares = rng.integers(0, 5, P).astype(np.float64)
-    x = spares[:, None] + rng.integers(-3, 40, (P, K)).astype(np.float64)
-    x = np.maximum(x, 0.0)
-    np.testing.assert_allclose(
-        _up_share(x, spares, n, z), _up_loop(x, spares, n, z), rtol=1e-12, atol=1e-300
-    )
+    if windows:
+        lo = spares + rng.integers(-6, 60, P)
+        x = np.maximum(lo, 0.0)[:, None] + np.arange(K, dtype=np.float64)[None, :]
+    else:
+        x = spares[:, None] + rng.integers(-3, 40, (P, K)).astype(np.float64)
+        x = np.maximum(x, 0.0)
+    got = _up_share(x, spares, n, z)
+    want = _up_loop(x, spares, n, z)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-300)
+    assert ((got == 0.0) == (want == 0.0)).all()
 
 
 def test_poisson_reach_is_where_the_law_falls_fifty_below_its_mode() -> None:

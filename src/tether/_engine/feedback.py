@@ -104,27 +104,44 @@ def route_groups(plan: Plan, clocks: list[Clock], cid: I64, rows: I64) -> Groups
 def _up_share(x: F64, spares: F64, n: F64, z: F64) -> F64:
     """Share of units up ``[P, K]`` given ``x [P, K]`` items out: every position filled.
 
-    ``prod_{j<Z} max(NZ - b - j, 0) / max(NZ - j, 1)`` with ``b`` the backorders; a count
-    with no backorder leaves every unit up, so only the others are multiplied out, over
-    the positions in blocks (no loop of ``Z`` steps in Python)."""
+    ``h(b) = prod_{j<Z} max(NZ - b - j, 0) / max(NZ - j, 1)`` with ``b`` the backorders; a
+    count with no backorder leaves every unit up. Where the counts of a row run on by one
+    (the windows), the first backorder's ``h`` is multiplied out over the positions and
+    the next ones follow from ``h(b + 1) / h(b) = max(NZ - b - Z, 0) / (NZ - b)``;
+    otherwise every entry over the positions, in blocks (never a loop of ``Z`` steps)."""
     b = np.maximum(x - spares[:, None], 0.0)
+    pos = b > 0
+    if not pos.any():
+        return np.ones(b.shape)
+    nz = (n * z)[:, None]
+    if x.shape[1] > 1 and (np.diff(x, axis=1) == 1.0).all():
+        first = pos.copy()
+        first[:, 1:] &= ~pos[:, :-1]  # a row's first count with a backorder
+        at = np.nonzero(first)
+        steps = np.ones(b.shape)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(nz - b > 0, np.maximum(nz - b - z[:, None], 0.0) / (nz - b), 0.0)
+        steps[:, 1:] = np.where(pos[:, :-1], ratio[:, :-1], 1.0)
+        steps[at] = _up_positions(b[at], (n * z)[at[0]], z[at[0]])
+        return np.asarray(np.cumprod(steps, axis=1), dtype=np.float64)
     h = np.ones(b.shape)
-    at = np.nonzero(b > 0)
-    if not len(at[0]):
-        return h
-    bb = b[at]
-    nz = (n * z)[at[0]]
-    zq = z[at[0]]
-    free = nz - bb
-    out = np.ones(len(bb))
-    block = max(1, UP_BLOCK // len(bb))
-    for j0 in range(0, int(zq.max()), block):
-        j = np.arange(j0, min(j0 + block, int(zq.max())), dtype=np.float64)[None, :]
-        r = np.maximum(free[:, None] - j, 0.0) / np.maximum(nz[:, None] - j, 1.0)
-        r[j >= zq[:, None]] = 1.0
-        out *= r.prod(axis=1)
-    h[at] = out
+    at = np.nonzero(pos)
+    h[at] = _up_positions(b[at], (n * z)[at[0]], z[at[0]])
     return h
+
+
+def _up_positions(b: F64, nz: F64, z: F64) -> F64:
+    """``h(b)`` for flat ``b, nz, z``, multiplied out over the positions in blocks."""
+    free = nz - b
+    out = np.ones(len(b))
+    block = max(1, UP_BLOCK // len(b))
+    zmax = int(z.max())
+    for j0 in range(0, zmax, block):
+        j = np.arange(j0, min(j0 + block, zmax), dtype=np.float64)[None, :]
+        r = np.maximum(free[:, None] - j, 0.0) / np.maximum(nz[:, None] - j, 1.0)
+        r[j >= z[:, None]] = 1.0
+        out *= r.prod(axis=1)
+    return out
 
 
 def _stationary_window(lo: int, K: int, q: float, a_of: F64) -> F64:
