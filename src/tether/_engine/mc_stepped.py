@@ -14,6 +14,13 @@ limit only) nothing is stepped but the depots' queues.
 
 Candidates are drawn a block of days at a time (about :data:`FAILURE_BLOCK` of them), so
 their memory is bounded whatever the horizon.
+
+On the 'available' basis the burn-in (the days before day 0) is stepped on its own, and
+its end state (:class:`BurnIn`) serves every batch member of the chunk: members differ
+only by their cutoffs, which act from day 0 on, so they agree before it. Items still out
+at its end are kept by route and clock-days still needed, and read on each member's own
+clocks. Members then share their draws before day 0 (common random numbers: day 0 is the
+same in each, replication by replication).
 """
 
 from __future__ import annotations

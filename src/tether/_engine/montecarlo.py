@@ -555,6 +555,8 @@ def run_montecarlo(
                 size = sum(s.nbytes for lists in burned.values() for v in lists.values() for s in v)
                 if size + sum(s.nbytes for v in mine.values() for s in v) <= SHARED_BYTES:
                     burned[start] = mine
+            if b == B - 1:
+                burned.pop(start, None)  # no member left to read it
             values = {
                 "availability": avail,
                 "backorders": backorders,
