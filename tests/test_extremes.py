@@ -8,7 +8,7 @@ import pytest
 from scipy import stats
 
 import tether
-from tether._engine.feedback import _poisson_reach, _up_share
+from tether._engine.count_start import poisson_reach, up_share
 from tether._model import Document
 
 
@@ -144,7 +144,7 @@ def _up_loop(x: np.ndarray, spares: np.ndarray, n: np.ndarray, z: np.ndarray) ->
 @pytest.mark.parametrize("windows", [True, False])
 @pytest.mark.parametrize("seed", range(5))
 def test_up_share_is_the_product_over_positions(seed: int, windows: bool) -> None:
-    """:func:`_up_share` equals the product position by position: on windows of counts
+    """:func:`up_share` equals the product position by position: on windows of counts
     (by the ratio of consecutive counts) and on any counts (in blocks of positions),
     including quantities of thousands and counts past every position empty."""
     rng = np.random.default_rng(seed)
@@ -158,7 +158,7 @@ def test_up_share_is_the_product_over_positions(seed: int, windows: bool) -> Non
     else:
         x = spares[:, None] + rng.integers(-3, 40, (P, K)).astype(np.float64)
         x = np.maximum(x, 0.0)
-    got = _up_share(x, spares, n, z)
+    got = up_share(x, spares, n, z)
     want = _up_loop(x, spares, n, z)
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-300)
     assert ((got == 0.0) == (want == 0.0)).all()
@@ -166,7 +166,7 @@ def test_up_share_is_the_product_over_positions(seed: int, windows: bool) -> Non
 
 def test_poisson_reach_is_where_the_law_falls_fifty_below_its_mode() -> None:
     m = np.array([0.0, 1e-9, 0.3, 4.0, 70.0, 900.0])
-    reach = _poisson_reach(m)
+    reach = poisson_reach(m)
     for mi, r in zip(m, reach, strict=True):
         mode = np.floor(mi)
         below = stats.poisson.logpmf(np.arange(mode, r + 1), mi) - stats.poisson.logpmf(mode, mi)
