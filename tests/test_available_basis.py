@@ -18,7 +18,7 @@ from scipy import stats
 from tests.helpers import single_pool
 from tether._engine import analytic
 from tether._engine.analytic import run_analytic
-from tether._engine.feedback import _step
+from tether._engine.count_law import step_laws
 from tether._engine.montecarlo import run_montecarlo
 from tether._plan import compile_scenario
 
@@ -55,7 +55,7 @@ def test_step_without_feedback_keeps_the_poisson_law(
     assume(pi.sum() > 1e-6)
     pi /= pi.sum()
     got = _full(
-        _step(pi[None, lo:], np.array([lo]), np.array([q]), np.full((1, K - lo), p * mu)), K
+        step_laws(pi[None, lo:], np.array([lo]), np.array([q]), np.full((1, K - lo), p * mu)), K
     )
     kept = np.zeros(K)
     for j in range(lo, K):
@@ -73,7 +73,7 @@ def test_step_equals_the_direct_sum() -> None:
     pi /= pi.sum(axis=1, keepdims=True)
     mu = rng.random((2, n)) * 1.5
     q, p = np.array([0.1, 0.7]), np.array([1.0, 0.4])
-    got = _full(_step(pi, np.zeros(2, dtype=np.int64), q, p[:, None] * mu), n)
+    got = _full(step_laws(pi, np.zeros(2, dtype=np.int64), q, p[:, None] * mu), n)
     for r in range(2):
         want = np.zeros(n)
         for x in range(n):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["BLOCK_CELLS", "SPREAD", "TRIM"]
+__all__ = ["BLOCK_CELLS", "SPREAD", "TRIM", "band_width", "bands", "step_laws", "trim_laws"]
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -22,7 +22,7 @@ SPREAD = 10.0
 BLOCK_CELLS = 1_000_000
 
 
-def _bands(x: F64, q: F64, a: F64, width: int) -> tuple[F64, I64]:
+def bands(x: F64, q: F64, a: F64, width: int) -> tuple[F64, I64]:
     """Law of ``Binomial(x, 1 - q) + Poisson(a)`` for counts ``x [n, K]``, rates
     ``a [n, K]`` and shares ``q [n]``: ``width`` probabilities from each offset
     ``o [n, K]`` (returns ``(band [n, K, width], o)``)."""
@@ -48,7 +48,7 @@ def _bands(x: F64, q: F64, a: F64, width: int) -> tuple[F64, I64]:
     return out, o
 
 
-def _width(x: F64, q: F64, a: F64, live: NDArray[np.bool_]) -> int:
+def band_width(x: F64, q: F64, a: F64, live: NDArray[np.bool_]) -> int:
     """Band width covering every live count's next law (``SPREAD`` sd and counts each side)."""
     var = x * (q * (1.0 - q))[:, None] + a
     v = float(np.where(live, var, 0.0).max()) if live.size else 0.0
@@ -56,14 +56,14 @@ def _width(x: F64, q: F64, a: F64, live: NDArray[np.bool_]) -> int:
     return 2 * half + 2
 
 
-def _step(pi: F64, lo: I64, q: F64, a: F64) -> tuple[F64, I64]:
+def step_laws(pi: F64, lo: I64, q: F64, a: F64) -> tuple[F64, I64]:
     """One day for rows ``pi [n, K]`` held from counts ``lo [n]``, with ``a [n, K]`` the
     Poisson arrivals' mean at each count: ``Binomial(X, 1 - q) + Poisson(a(X))``."""
     n, K = pi.shape
     x = (lo[:, None] + np.arange(K)[None, :]).astype(np.float64)
     live = pi > 0
-    width = _width(x, q, a, live)
-    band, o = _bands(x, q, a, width)
+    width = band_width(x, q, a, live)
+    band, o = bands(x, q, a, width)
     big = np.iinfo(np.int64).max
     start = np.where(live, o, big).min(axis=1)
     start = np.where(start == big, 0, start)
@@ -74,10 +74,10 @@ def _step(pi: F64, lo: I64, q: F64, a: F64) -> tuple[F64, I64]:
     idx += (np.arange(n) * size)[:, None, None]
     weights = (pi[:, :, None] * band).ravel()
     got = np.bincount(idx.ravel(), weights=weights, minlength=n * size)
-    return _trim(np.asarray(got, dtype=np.float64).reshape(n, size), start)
+    return trim_laws(np.asarray(got, dtype=np.float64).reshape(n, size), start)
 
 
-def _trim(pi: F64, lo: I64) -> tuple[F64, I64]:
+def trim_laws(pi: F64, lo: I64) -> tuple[F64, I64]:
     """Normalise, drop tails below :data:`TRIM` at both ends, repack to a common width."""
     pi = pi / np.maximum(pi.sum(axis=1, keepdims=True), 1e-300)
     K = pi.shape[1]

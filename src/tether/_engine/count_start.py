@@ -11,7 +11,7 @@ from numpy.typing import NDArray
 from scipy.special import gammaln
 
 from tether._engine.arrays import Plan
-from tether._engine.count_law import SPREAD, _bands, _width
+from tether._engine.count_law import SPREAD, band_width, bands
 from tether._engine.poisson import backorders_and_up
 
 __all__ = [
@@ -96,8 +96,8 @@ def stationary_window(lo: int, K: int, q: float, a_of: F64) -> F64:
     ``q`` and arrivals ``a_of [K]`` (mass leaving the window is put back at its edges)."""
     x = (lo + np.arange(K, dtype=np.float64))[None, :]
     live = np.ones((1, K), dtype=np.bool_)
-    width = _width(x, np.array([q]), a_of[None], live)
-    band, o = _bands(x, np.array([q]), a_of[None], width)
+    width = band_width(x, np.array([q]), a_of[None], live)
+    band, o = bands(x, np.array([q]), a_of[None], width)
     cols = o[0][:, None] - lo + np.arange(width)[None, :]
     cols = np.clip(cols, 0, K - 1)
     tm = np.zeros((K, K))

@@ -43,7 +43,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tether._engine.arrays import Plan
-from tether._engine.count_law import SPREAD, _step, _trim
+from tether._engine.count_law import SPREAD, step_laws, trim_laws
 from tether._engine.count_start import (
     Force,
     Rows,
@@ -331,9 +331,9 @@ def _carry(
             moved = _moved(last[k], pi, lo, q[sel], arrivals)
             last[k] = (pi, lo, q[sel], arrivals)
             if moved.all():
-                held[k] = _step(pi, lo, q[sel], arrivals)
+                held[k] = step_laws(pi, lo, q[sel], arrivals)
             elif moved.any():  # laws that stay put: the step leaves them where they are
-                got = _step(pi[moved], lo[moved], q[sel][moved], arrivals[moved])
+                got = step_laws(pi[moved], lo[moved], q[sel][moved], arrivals[moved])
                 held[k] = _merge(pi, lo, moved, got)
     if not moments:
         return log_a, bo, avail, None
@@ -376,8 +376,8 @@ def _step_flight(
     starts = np.concatenate([b for _, b in laws])
     x = (starts[:, None] + np.arange(K)[None, :]).astype(np.float64)
     ups = np.vstack([up_at(x[i * n : (i + 1) * n]) for i in range(reps)])
-    got, got_lo = _step(stack, starts, np.tile(q, reps), np.tile(coef, reps)[:, None] * ups)
-    parts = [_trim(got[i * n : (i + 1) * n], got_lo[i * n : (i + 1) * n]) for i in range(reps)]
+    got, got_lo = step_laws(stack, starts, np.tile(q, reps), np.tile(coef, reps)[:, None] * ups)
+    parts = [trim_laws(got[i * n : (i + 1) * n], got_lo[i * n : (i + 1) * n]) for i in range(reps)]
     out: Flight = [(*parts[1], mass, t)]
     out += [(*parts[i + 2], m, t0) for i, (_, _, m, t0) in enumerate(flight)]
     return parts[0], out
