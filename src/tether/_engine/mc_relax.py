@@ -86,32 +86,35 @@ def relax_days(
         W = w1 - w0
         a, b = np.searchsorted(d, [w0, w1])
         dw, cw, ew = d[a:b] - w0, cell[a:b], exit_at[a:b]
-        arrive = (dw + 1) * RP + cw  # relative instant of arrival (W: the next window)
-        back = ew - w0 * RP  # relative instant of return
-        inside = back < W * RP
-        at = dw * (reps * K) + look[a:b]
+        rep = cw // P
+        # the window's items out are laid out [P, R, W] (days last: running sums along
+        # contiguous rows, and [P, X] with X = rep * W + day for the shares, no transposes)
+        line = (cw % P) * (reps * W) + rep * W  # each candidate's (row, replication) line
+        ret = ew // RP - w0  # relative instant of return (W or more: after the window)
+        at = (rep * W + dw) * K + look[a:b] % K
         uniform = keep[a:b]
-        base = exits[w0:w1].reshape(W * RP).astype(np.int64)
-        base[:RP] -= current.reshape(-1)
         # first guess: each fleet's share at the window's first instant, held throughout
         guess, _ = operating(0, current - exits[w0])
         kept = uniform < np.take(guess.reshape(-1), look[a:b])
-        delta = np.bincount(arrive[kept], minlength=(W + 1) * RP)[: W * RP]
-        delta -= np.bincount(back[inside & kept], minlength=W * RP)
-        delta -= base
-        out = np.cumsum(delta.reshape(W, RP), axis=0, dtype=np.int32).reshape(W * reps, P)
+        arrive = kept & (dw + 1 < W)
+        delta = np.bincount(line[arrive] + dw[arrive] + 1, minlength=RP * W)
+        back = kept & (ret < W)
+        delta -= np.bincount(line[back] + ret[back], minlength=RP * W)
+        delta = delta.reshape(P, reps, W)
+        delta -= np.ascontiguousarray(exits[w0:w1].transpose(2, 1, 0))  # faster copied
+        delta[:, :, 0] += current.T
+        out = np.cumsum(delta, axis=2, dtype=np.int32).reshape(P, reps * W)
         share, bo = _shares(out, stock, operating, K)
         now = uniform < np.take(share.reshape(-1), at)
-        steps = _settle(
-            now, kept, out, share, bo, operating, dw, cw, ew // RP - w0, at, uniform, reps
-        )
+        steps = _settle(now, kept, out, share, bo, operating, dw, line, ret, at, uniform, W)
         # the next window: longer while the guess settles in few steps, shorter otherwise
         width = min(most, 2 * width) if steps <= 1 else max(8, width // 2) if steps > 4 else width
         first = max(burn - w0, 0)  # the window's first day from day 0 on
         if first < W:
             t0 = w0 + first - burn
-            shares[t0 : t0 + W - first] = share.reshape(W, reps, K)[first:]
-            held[t0 : t0 + W - first] = bo.reshape(W, reps, K)[first:]
+            # [R, W, K] to [W, R, K]
+            shares[t0 : t0 + W - first] = share.reshape(reps, W, K)[:, first:].transpose(1, 0, 2)
+            held[t0 : t0 + W - first] = bo.reshape(reps, W, K)[:, first:].transpose(1, 0, 2)
         np.add.at(flat_exits, ew[kept], np.int32(1))
         current += np.bincount(cw[kept], minlength=RP).reshape(reps, P).astype(np.int32)
         current -= exits[w0:w1].sum(axis=0, dtype=np.int32)
@@ -124,15 +127,16 @@ def _shares(
     operating: Operating,
     K: int,
 ) -> tuple[F64, F64]:
-    """``operating(0, out)``, computed only on the rows where some part has backorders
-    (a share of 1 and none elsewhere): most (day, replication) rows have none."""
-    over = np.ascontiguousarray(out.T) > stock[:, None]  # [P, X]: a short last axis is slow
+    """``operating(0, out.T)`` for items out ``out [P, X]``, computed only on the rows
+    ``X`` where some part has backorders (a share of 1 and none elsewhere): most (day,
+    replication) rows have none."""
+    over = out > stock[:, None]
     rows = np.flatnonzero(np.logical_or.reduce(over, axis=0))
-    if len(rows) == out.shape[0]:
-        return operating(0, out)
-    share, bo = np.ones((out.shape[0], K)), np.zeros((out.shape[0], K))
+    if len(rows) == out.shape[1]:
+        return operating(0, out.T)
+    share, bo = np.ones((out.shape[1], K)), np.zeros((out.shape[1], K))
     if len(rows):
-        share[rows], bo[rows] = operating(0, out[rows])
+        share[rows], bo[rows] = operating(0, np.take(out, rows, axis=1).T)
     return share, bo
 
 
@@ -143,24 +147,17 @@ SPARSE_SHARE = 8
 
 
 def _move(
-    out: NDArray[np.int32],
-    first: I64,
-    span: I64,
-    c: I64,
-    sign: NDArray[np.int32],
-    reps: int,
-    P: int,
+    out: NDArray[np.int32], first: I64, span: I64, line: I64, sign: NDArray[np.int32]
 ) -> tuple[I64, NDArray[np.bool_]]:
-    """Add ``sign`` to the items out ``out [W * R, P]`` of cells ``c`` (``rep * P +
-    row``) on days ``first .. first + span - 1`` of the window; returns the (day,
-    replication) rows crossed, and the same as a mask."""
+    """Add ``sign`` to the items out ``out [P, X]`` (flat ``[P, R, W]``) of the lines
+    ``line`` (``row * R * W + rep * W``) on days ``first .. first + span - 1`` of the
+    window; returns the rows ``X`` crossed, and the same as a mask."""
     total = int(span.sum())
     day = np.repeat(first - np.cumsum(span) + span, span) + np.arange(total)
-    cell = np.repeat(c, span)
-    row = day * reps + cell // P
-    np.add.at(out.reshape(-1), row * P + cell % P, np.repeat(sign, span))
-    touched = np.zeros(out.shape[0], dtype=np.bool_)
-    touched[row] = True
+    at = np.repeat(line, span) + day
+    np.add.at(out.reshape(-1), at, np.repeat(sign, span))
+    touched = np.zeros(out.shape[1], dtype=np.bool_)
+    touched[at % out.shape[1]] = True
     return np.flatnonzero(touched), touched
 
 
@@ -172,54 +169,50 @@ def _settle(
     bo: F64,
     operating: Operating,
     dw: I64,
-    cw: I64,
+    line: I64,
     ret: I64,
     at: I64,
     uniform: F64,
-    reps: int,
+    W: int,
 ) -> int:
     """Iterate to the fixed point, from the decisions ``now`` that the items out ``out
-    [W * R, P]`` of the candidates ``kept`` give (with their shares and backorders
-    ``[W * R, K]``; all updated in place). Each iteration moves only the candidates whose
-    decision changed (their items out, from their arrival to their return or the window's
-    end, by a difference array and a running sum), recomputes the shares of the (day,
-    replication) rows that moved, then the decisions of the candidates on those rows: the
-    plain iteration (every decision recomputed from the last guess), done incrementally.
-    Returns the number of iterations."""
-    WR, P = out.shape
-    W = WR // reps
-    RP = reps * P
-    diff = np.zeros((W + 1) * RP, dtype=np.int32)
+    [P, X]`` (flat ``[P, R, W]``) of the candidates ``kept`` give (with their shares and
+    backorders ``[X, K]``, ``X = rep * W + day``; all updated in place). Each iteration
+    moves only the candidates whose decision changed (their items out, from their arrival
+    to their return or the window's end: day by day for a few, else by a difference array
+    and a running sum), recomputes the shares of the (replication, day) rows that moved,
+    then the decisions of the candidates on those rows: the plain iteration (every
+    decision recomputed from the last guess), done incrementally. Returns the number of
+    iterations."""
+    P, X = out.shape
+    diff = np.zeros(P * (X + X // W), dtype=np.int32)  # [P, R, W + 1]
     flat_share = share.reshape(-1)
-    row_of = dw * reps + cw // P  # each candidate's (day, replication) row
+    row_of = line % X + dw  # each candidate's (replication, day) row
     flips = np.flatnonzero(now != kept)
     steps = 0
     while len(flips):  # at most W + 1 times: each settles at least one more day
         steps += 1
         kept[flips] = now[flips]
         sign = np.where(now[flips], 1, -1).astype(np.int32)
-        c = cw[flips]
         first, end = dw[flips] + 1, np.minimum(ret[flips], W)
         span = np.maximum(end - first, 0)
-        if int(span.sum()) * SPARSE_SHARE <= WR * P:
+        if int(span.sum()) * SPARSE_SHARE <= P * X:
             # few flips: move their items day by day where they are out, and recompute
             # the rows they cross (a row whose moves cancel keeps its share: the same)
-            rows, touched = _move(out, first, span, c, sign, reps, P)
+            rows, touched = _move(out, first, span, line[flips], sign)
         else:
             diff[:] = 0
-            np.add.at(diff, first * RP + c, sign)
-            np.add.at(diff, end * RP + c, -sign)
-            change = np.cumsum(diff.reshape(W + 1, RP)[:W], axis=0, dtype=np.int32)
-            change = change.reshape(WR, P)
+            lines = line[flips] // W * (W + 1)  # the same line with W + 1 days
+            np.add.at(diff, lines + first, sign)
+            np.add.at(diff, lines + end, -sign)
+            change = np.cumsum(diff.reshape(-1, W + 1), axis=1, dtype=np.int32)[:, :W]
+            change = change.reshape(P, X)
             out += change
-            moved = change != 0
-            touched = moved[:, 0].copy()
-            for j in range(1, P):
-                touched |= moved[:, j]
+            touched = np.logical_or.reduce(change != 0, axis=0)
             rows = np.flatnonzero(touched)
         if not len(rows):
             return steps
-        share[rows], bo[rows] = operating(0, out[rows])
+        share[rows], bo[rows] = operating(0, np.take(out, rows, axis=1).T)
         again = np.flatnonzero(touched[row_of])
         now[again] = uniform[again] < np.take(flat_share, at[again])
         flips = again[now[again] != kept[again]]

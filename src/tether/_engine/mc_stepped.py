@@ -544,15 +544,17 @@ def _burn_in(
     steps.begin(exits, current, None, early)
     for block in _day_blocks(rate, reps, 0, burn):
         steps.run(block, dense=True)
-    later = exits[burn + 1 :]
-    slot, rep, part = np.nonzero(later)
+    later = exits[burn + 1 :].reshape(-1)
+    at = np.flatnonzero(later)  # one index array: several times faster than nonzero's three
+    slot, cell = np.divmod(at, reps * P)
+    rep, part = np.divmod(cell, P)
     return BurnIn(
         current=steps.current,
         at_zero=exits[burn].copy(),
         slot=slot,
         rep=rep,
         part=part,
-        count=later[slot, rep, part],
+        count=later[at],
         queue=steps.queues.queue,
         K=K,
     )
