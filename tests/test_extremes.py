@@ -3,6 +3,8 @@ named cases: each once gave a NaN or ran for many minutes."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 from scipy import stats
@@ -100,28 +102,10 @@ def test_large_fleet_of_many_positions_on_the_available_basis() -> None:
     """3,061 units of 2,295 positions each (7 million positions) and a trickle of failures:
     the stationary start multiplied out every position of every count up to all of them
     empty (hours of work). Its window now ends where the Poisson law of the same mean does."""
-    doc = _doc(
-        10.84,
-        "available",
-        units=3061,
-        quantity=2295,
-        rate=1.345e-10,
-        spares=1,
-        supplier_days=28388.0,
-    )
-    result = tether.simulate(doc)
+    big: dict[str, Any] = {"units": 3061, "quantity": 2295, "rate": 1.345e-10, "spares": 1}
+    result = tether.simulate(_doc(10.84, "available", **big, supplier_days=28388.0))
     _finite_in_range(result)
-    fleet = tether.simulate(
-        _doc(
-            10.84,
-            "fleet",
-            units=3061,
-            quantity=2295,
-            rate=1.345e-10,
-            spares=1,
-            supplier_days=28388.0,
-        )
-    )
+    fleet = tether.simulate(_doc(10.84, "fleet", **big, supplier_days=28388.0))
     # fewer than one item out on average: the bases differ by less than that share
     a = result.data["availability"].values
     b = fleet.data["availability"].values

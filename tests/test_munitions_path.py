@@ -81,13 +81,14 @@ def test_no_spread_is_the_recursion_on_the_mean() -> None:
     assert np.allclose(got.stock, stock, atol=1e-12)
 
 
-def _small_fleet() -> Any:
+def _small_fleet(cutoffs: list[dict[str, Any]] | None = None) -> Any:
     doc = single_pool(
         units=10,
         demand_per_day=0.1,
         turnaround=60.0,
         spares=3,
         horizon=60,
+        cutoffs=cutoffs,
         fleet={
             "tempo_basis": "available",
             "munitions": {"shell": {"stock": 200, "resupply": [{"per_day": 1.0}]}},
@@ -151,20 +152,7 @@ def test_parts_pass_carries_the_moments_once(monkeypatch: pytest.MonkeyPatch) ->
     same rows), and gives what the second pass gave, baseline and a cutoff."""
     from tether._engine import analytic
 
-    doc = single_pool(
-        units=10,
-        demand_per_day=0.1,
-        turnaround=60.0,
-        spares=3,
-        horizon=60,
-        fleet={
-            "tempo_basis": "available",
-            "munitions": {"shell": {"stock": 200, "resupply": [{"per_day": 1.0}]}},
-        },
-        system={"munitions": [{"name": "shell", "supplier": "acme", "use_per_unit_day": 1}]},
-        cutoffs=[{"jurisdiction": "US", "start_day": 10, "end_day": 40}],
-    )
-    plan = compile_scenario(doc, doc.scenario())
+    plan = _small_fleet([{"jurisdiction": "US", "start_day": 10, "end_day": 40}])
     calls: list[int] = []
     real = mp.availability_moments
 
