@@ -426,7 +426,8 @@ class BurnIn:
     clocks agree before day 0 (cutoffs act from day 0 on). ``current [R, P]``: items out
     after the burn-in's last day; ``at_zero [R, P]``: those of them back at instant 0;
     ``slot, rep, part, count``: the others, by how many clock-days they still need after
-    day 0 on which route (``slot = route * K + k - 1``), to be read on each member's own
+    day 0 on which route (``slot``: the route's first slot, past the routes before it
+    with ``K [3]`` slots each, ``+ k - 1``), to be read on each member's own
     clocks; ``queue [L, R]``: the depots' backlogs."""
 
     current: NDArray[np.int32]
@@ -436,7 +437,7 @@ class BurnIn:
     part: I64
     count: NDArray[np.int32]
     queue: I64
-    K: int
+    K: I64
 
     @property
     def nbytes(self) -> int:
@@ -444,13 +445,15 @@ class BurnIn:
         return sum(a.nbytes for a in arrays) + self.queue.nbytes
 
 
-def later_width(plan: Plan, rows: I64) -> int:
+def later_width(plan: Plan, rows: I64) -> I64:
     """Clock-days after day 0 an item out at the burn-in's end may still need, per route
-    (the longest whole turnaround among ``rows``, at most ``horizon + 1``)."""
+    ``[3]`` (the longest whole turnaround on the route among ``rows``, at most
+    ``horizon + 1``; 0 for a route none of them takes)."""
     if not len(rows):
-        return 1
-    most = float(np.where(plan.share[rows] > 0, plan.route_time[rows], 0.0).max())
-    return max(1, min(int(np.ceil(most)), plan.horizon + 1))
+        return np.zeros(3, dtype=np.int64)
+    most = np.where(plan.share[rows] > 0, plan.route_time[rows], 0.0).max(axis=0)
+    width: I64 = np.minimum(np.ceil(most), plan.horizon + 1).astype(np.int64)
+    return width
 
 
 def outstanding_stepped(
@@ -508,7 +511,9 @@ def outstanding_stepped(
     n_exits = burn + T + 1
     exits = np.zeros((n_exits, reps, P), dtype=np.int32)
     exits[burn] = start.at_zero
-    route, k = np.divmod(start.slot, start.K)
+    off = np.concatenate([[0], np.cumsum(start.K)])  # each route's first slot
+    route = np.searchsorted(off, start.slot, side="right") - 1
+    k = start.slot - off[route]
     inst = clocks.back_before_zero(start.rep, rows[start.part], route, (k + 1).astype(np.float64))
     at = ((burn + inst) * reps + start.rep) * P + start.part
     np.add.at(exits.reshape(-1), np.minimum(at, exits.size - 1), start.count)
@@ -526,13 +531,14 @@ def _burn_in(
     (a slot per route and whole day, past the burn-in's instants)."""
     burn, reps, P = steps.burn, steps.reps, len(rows)
     K = later_width(plan, rows)
-    exits = np.zeros((burn + 1 + 3 * K, reps, P), dtype=np.int32)
+    off = np.concatenate([[0], np.cumsum(K)[:-1]]) + burn  # each route's first slot - 1
+    exits = np.zeros((burn + 1 + int(K.sum()), reps, P), dtype=np.int32)
 
     def early(rep: I64, part: I64, route: I64, when: F64) -> I64:
         out = np.ceil(when).astype(np.int64) + burn
         later = when > 0
-        need = np.minimum(out[later] - burn, K)
-        out[later] = burn + route[later] * K + need  # burn + 1 + route * K + need - 1
+        r = route[later]
+        out[later] = off[r] + np.minimum(out[later] - burn, K[r])  # its slot, past burn
         return out
 
     r0, p0, route0, need0 = _pipeline_draw(plan, rows, lam_ss, steps.reps, steps.rng)

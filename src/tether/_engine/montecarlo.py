@@ -177,7 +177,7 @@ def stepped_days(plan: Plan, rows: I64, burn: int) -> int:
     T = plan.horizon + 1
     if burn <= 0:
         return T + 1
-    return burn + max(T + 1, 1 + 3 * mc_stepped.later_width(plan, rows))
+    return burn + max(T + 1, 1 + int(mc_stepped.later_width(plan, rows).sum()))
 
 
 def fleet_blocks(plan: Plan, rows: I64, reps: int, days: int) -> list[I64]:
