@@ -14,6 +14,7 @@ from scipy import special, stats
 
 import tether
 from tests.helpers import single_pool
+from tether._engine import varying as varying_engine
 from tether._engine.analytic import _clocks, _operating_share, _parts, run_analytic
 from tether._engine.arrays import KIND_INDEX, Plan
 from tether._engine.montecarlo import run_montecarlo
@@ -373,3 +374,93 @@ def test_a_huge_backlog_takes_its_fluid_mean() -> None:
     # out at t: the backlog at u0 = t - 3 plus the failures of days u0 .. t - 1
     t = np.arange(4, 11)
     assert_allclose(mean[4:], 5000.0 + 2000.0 * (t - 4) + 5000.0 * 3, rtol=1e-12)
+
+
+# -- the 'available' basis's mean field, swept day by day ---------------------------------------
+
+
+def _sweep_equals_passes(plan: Plan, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The mean-field groups on the 'available' basis give the same values swept window
+    by window (varying._sweep_basis) as by passes over the whole trajectory (to 1e-12,
+    where both reach the fixed point); returns the sweeps run."""
+    sweeps: list[Any] = []
+    sweep_basis = varying_engine._sweep_basis
+
+    def spy(sweep: Any, *args: Any) -> Any:
+        sweeps.append(sweep)
+        return sweep_basis(sweep, *args)
+
+    monkeypatch.setattr(varying_engine, "_sweep_basis", spy)
+    a_ss = _operating_share(plan)
+    for b in range(len(plan.batch)):
+        cut = plan.cut[b]
+        clocks, cid = _clocks(plan, cut)
+        monkeypatch.setattr(varying_engine, "SWEEP", False)
+        ref_a, ref_bo = parts_varying(plan, cut, clocks, cid, a_ss)
+        monkeypatch.setattr(varying_engine, "SWEEP", True)
+        got_a, got_bo = parts_varying(plan, cut, clocks, cid, a_ss)
+        assert_allclose(got_a, ref_a, rtol=1e-12, atol=1e-15)
+        assert_allclose(got_bo, ref_bo, rtol=1e-12, atol=1e-12)
+    assert sweeps
+    return sweeps
+
+
+def test_sweep_equals_passes_with_capacity(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A depot of 2 a day on the 'available' basis: the backlog carried in distribution."""
+    part = {
+        "name": "item",
+        "failure_rate": 0.6 / 20,
+        "supplier_repair": {"supplier": "acme", "turnaround_days": 30, "capacity_per_day": 2},
+    }
+    doc = single_pool(
+        demand_per_day=0.6,
+        system={"parts": [part]},
+        fleet={"tempo_basis": "available"},
+        cutoffs=[{"supplier": "acme", "start_day": 10, "end_day": 70}],
+        horizon=120,
+    )
+    sweeps = _sweep_equals_passes(compile_scenario(doc, doc.scenario()), monkeypatch)
+    assert not any(q.fluid for s in sweeps for _, _, q in s.queues)
+
+
+def test_sweep_equals_passes_with_divert_and_two_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Divert while acme withholds repair, and a group of two rows (row windows)."""
+    doc = two_route_pool(fleet={"tempo_basis": "available"})
+    plan = compile_scenario(doc, doc.scenario())
+    T = plan.horizon + 1
+    share2 = np.array([[0.0, 1.0, 0.0]])
+    _sweep_equals_passes(dataclasses.replace(plan, divert=np.array([True])), monkeypatch)
+    two = rows_of(
+        plan,
+        [0, 0],
+        part_group=np.array([0, 0]),
+        row_from=np.array([0, 40]),
+        row_until=np.array([40, T]),
+        share=np.r_[plan.share, share2],
+        divert=np.array([True, False]),
+    )
+    _sweep_equals_passes(two, monkeypatch)
+
+
+def test_sweep_switches_an_overflowing_backlog_to_its_fluid_mean(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A backlog that outgrows MAX_SUPPORT values mid-horizon (300 failures a day, none
+    inducted while acme is cut from day 5): the whole route takes its fluid mean, as
+    in the passes, the sweep starting again from day 0."""
+    part = {
+        "name": "item",
+        "failure_rate": 300.0 / 3000,
+        "supplier_repair": {"supplier": "acme", "turnaround_days": 5, "capacity_per_day": 400},
+    }
+    doc = single_pool(
+        units=3000,
+        demand_per_day=300.0,
+        spares=20000,
+        system={"parts": [part]},
+        fleet={"tempo_basis": "available"},
+        cutoffs=[{"supplier": "acme", "start_day": 5, "end_day": 30}],
+        horizon=40,
+    )
+    sweeps = _sweep_equals_passes(compile_scenario(doc, doc.scenario()), monkeypatch)
+    assert any(q.fluid for s in sweeps for _, _, q in s.queues)

@@ -31,7 +31,7 @@ from scipy import special
 from tether._engine.pipeline import Clock
 from tether._engine.poisson import backorders_and_up
 
-__all__ = ["Backlog", "backlog_route", "direct_outputs"]
+__all__ = ["Backlog", "BacklogSteps", "backlog_route", "direct_outputs"]
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -121,6 +121,115 @@ def backlog_route(
     return mean, [per_instant[int(i)] for i in u0]
 
 
+class BacklogSteps:
+    """:func:`backlog_route` a window of days at a time, for a caller that finds each
+    day's inflow only once the days before it are known (the 'available' basis).
+
+    The items out on day ``t`` depend on the inflow of days before ``t`` only.
+    :meth:`window` gives the Poisson part of the items out on days ``lo .. h - 1`` and
+    the backlogs ``Q_{u0(t)}`` from the inflow of days ``lo .. hi - 2`` (the days
+    before ``lo`` as committed); ``h < hi`` where the backlog would take more than
+    :data:`MAX_SUPPORT` values from instant ``h`` on. :meth:`commit` takes the inflow
+    of days ``lo .. new - 1`` as final; it returns ``False`` where the backlog
+    overflows: the route is then switched to its fluid mean (:attr:`fluid`) and the
+    caller starts again from day 0 (:meth:`reset`), as :func:`backlog_route` takes the
+    fluid mean for the whole route. Only the backlogs later days can still ask for are
+    kept (``u0`` never decreases)."""
+
+    def __init__(self, ck: Clock, tau: float, cap: float, lam_ss: float) -> None:
+        A = ck.A
+        T = len(A)
+        self.open_day = np.ones(T, dtype=np.bool_)
+        self.open_day[:-1] = np.diff(A) > 0
+        self.u0 = np.searchsorted(A, A - int(np.ceil(tau)), side="right")
+        self.extra = lam_ss * np.maximum(tau - A, 0.0)
+        self.cap, self.c = cap, int(min(cap, 2**62))
+        self.cum = np.zeros(T + 1)
+        self.level = np.zeros(T)
+        self.fluid = False
+        self.reset()
+
+    def reset(self) -> None:
+        """Back to day 0 (keeping :attr:`fluid`)."""
+        self.lo, self.base = 0, 0
+        self.known: list[F64] = []  # Q_u for u = base .. lo - 1
+        self.q: F64 = np.ones(1)
+        self.qf = 0.0
+        self._last: tuple[int, F64, list[F64]] = (-1, np.zeros(0), [])
+
+    def _steps(self, inflow: F64, lo: int) -> list[F64] | None:
+        """``Q_u`` for ``u = lo .. lo + len(inflow)`` (fewer where it overflows); in
+        fluid mode the levels are written to :attr:`level` instead. The backlogs of the
+        last window are reused as far as its inflow was the same."""
+        # from cum[lo] on, adding day by day as one cumsum over all days would
+        self.cum[lo : lo + len(inflow) + 1] = np.cumsum(np.r_[self.cum[lo], inflow])
+        if self.fluid:
+            q = self.qf
+            for k, u in enumerate(range(lo, lo + len(inflow))):
+                self.level[u] = q
+                if self.open_day[u]:
+                    q -= min(q, self.cap)
+                q += float(inflow[k])
+            if lo + len(inflow) < len(self.level):
+                self.level[lo + len(inflow)] = q
+            return None
+        same = 0
+        last_lo, last_in, last = self._last
+        if last_lo == lo:
+            n = min(len(inflow), len(last_in), len(last) - 1)
+            differ = inflow[:n] != last_in[:n]
+            same = int(differ.argmax()) if differ.any() else n
+        states = last[: same + 1] if same else [self.q]
+        p = states[-1]
+        for k in range(same, len(inflow)):
+            u = lo + k
+            if self.open_day[u]:
+                c = self.c
+                p = np.r_[p[: c + 1].sum(), p[c + 1 :]] if len(p) > c + 1 else np.ones(1)
+            x = float(inflow[k])
+            if x > 0:
+                if _window(x)[1] + len(p) > MAX_SUPPORT:
+                    break
+                p = _trim(np.convolve(p, _poisson(x)))
+            states.append(p)
+        self._last = (lo, inflow.copy(), states)
+        return states
+
+    def window(self, inflow: F64, lo: int, hi: int) -> tuple[F64, list[F64] | None, int]:
+        """Poisson part of the items out and backlog per day ``lo .. h - 1``, and ``h``,
+        from the inflow ``[hi - 1 - lo]`` of days ``lo .. hi - 2``."""
+        states = self._steps(inflow, lo)
+        h = hi if states is None else lo + len(states)
+        t = np.arange(lo, h)
+        u0 = self.u0[t]
+        mean: F64 = self.cum[t] - self.cum[u0] + self.extra[t]
+        if states is None:
+            mean += self.level[u0]
+            return mean, None, h
+        got = [self.known[i - self.base] if i < lo else states[i - lo] for i in u0]
+        return mean, got, h
+
+    def commit(self, inflow: F64, new: int) -> bool:
+        """Take the inflow ``[new - lo]`` of days ``lo .. new - 1`` as final; ``False``
+        (and :attr:`fluid` set) where the backlog overflows."""
+        lo = self.lo
+        states = self._steps(inflow, lo)
+        if states is None:
+            self.qf = float(self.level[new]) if new < len(self.level) else 0.0
+        elif len(states) < new - lo + 1:
+            self.fluid = True
+            return False
+        else:
+            self.known.extend(states[:-1])
+            self.q = states[-1]
+            keep = int(self.u0[new]) if new < len(self.u0) else new
+            if keep > self.base:
+                del self.known[: keep - self.base]
+                self.base = keep
+        self.lo = new
+        return True
+
+
 def direct_outputs(
     mean: F64, backlogs: list[Backlog], stock: F64, units: F64, z: int
 ) -> tuple[F64, F64]:
@@ -132,16 +241,16 @@ def direct_outputs(
     fleet has no units)."""
     T = len(mean)
     bo, up = np.zeros(T), np.ones(T)
+    spread: list[int] = []
+    totals: list[float] = []
     for t in range(T):
         lo, hi = _window(float(mean[t]))
         if hi - lo + sum(len(b[t]) for b in backlogs) > 4 * MAX_SUPPORT:
             # a count this spread: Poisson with the exact mean (backlogs at their means)
-            total = float(mean[t]) + sum(float(b[t] @ np.arange(len(b[t]))) for b in backlogs)
-            n = np.array([units[t] if units[t] > 0 else 1.0])
-            b_t, u_t = backorders_and_up(
-                np.array([[total]]), np.array([int(stock[t])]), n, np.array([float(z)])
+            spread.append(t)
+            totals.append(
+                float(mean[t]) + sum(float(b[t] @ np.arange(len(b[t]))) for b in backlogs)
             )
-            bo[t], up[t] = b_t[0, 0], (u_t[0, 0] if units[t] > 0 else 1.0)
             continue
         px = _pmf(np.arange(lo, hi + 1), float(mean[t]))
         for b in backlogs:
@@ -155,4 +264,11 @@ def direct_outputs(
             for j in range(z):
                 h *= np.maximum(M - short - j, 0.0) / (M - j)
             up[t] = px @ h
+    if spread:  # all such days in one call
+        ts = np.array(spread)
+        n = np.where(units[ts] > 0, units[ts], 1.0)
+        b_t, u_t = backorders_and_up(
+            np.array(totals)[:, None], stock[ts].astype(np.int64), n, np.full(len(ts), float(z))
+        )
+        bo[ts], up[ts] = b_t[:, 0], np.where(units[ts] > 0, u_t[:, 0], 1.0)
     return bo, up

@@ -35,10 +35,10 @@ from numpy.typing import NDArray
 from scipy import sparse
 
 from tether._engine.arrays import KIND_INDEX, Plan
-from tether._engine.backlog import Backlog, backlog_route, direct_outputs
+from tether._engine.backlog import Backlog, BacklogSteps, backlog_route, direct_outputs
 from tether._engine.feedback import Force, parts_available, route_groups
 from tether._engine.groups import group_add
-from tether._engine.pipeline import Clock, return_index, returned
+from tether._engine.pipeline import Clock, ReturnIndex, return_index, returned
 from tether._engine.poisson import availability_log, backorders_and_up
 
 __all__ = ["constant_force", "parts_varying", "plain_rows", "units_by_day"]
@@ -47,8 +47,19 @@ F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 B8 = NDArray[np.bool_]
 
+#: The 'available'-basis groups of the mean field by a sweep over windows of days
+#: (:func:`_sweep_basis`); ``False``: by passes over the whole trajectory.
+SWEEP = True
+
 #: Largest change between passes at which an 'available'-basis trajectory has converged.
 TOL = 1e-13
+
+#: Days of the first window of an 'available'-basis sweep, and most days of any.
+SWEEP_START, SWEEP_MAX = 16, 2048
+
+#: Largest relative change of a day's operating share at which a sweep commits it (its
+#: error grows by the feedback over the days after it: :data:`TOL` would be too loose).
+SWEEP_TOL = 1e-15
 
 #: Cells (rows x days) per chunk of groups.
 CHUNK_CELLS = 1_000_000
@@ -182,19 +193,24 @@ def _segments(plan: Plan) -> I64:
 
 
 def _group_outputs(
-    m_g: F64, stock: F64, units: F64, fleet_of: I64, z: F64, bounds: I64
+    m_g: F64, stock: F64, units: F64, fleet_of: I64, z: F64, bounds: I64, lo: int = 0
 ) -> tuple[F64, F64]:
-    """Backorders and log share up ``[G, T]`` from group pipelines ``m_g``."""
+    """Backorders and log share up ``[G, D]`` from group pipelines ``m_g`` on the days
+    ``lo .. lo + D - 1``."""
     back = np.zeros_like(m_g)
     log_up = np.zeros_like(m_g)
+    hi = lo + m_g.shape[1]
     for a, b in itertools.pairwise(bounds):
+        a, b = max(int(a), lo), min(int(b), hi)
+        if a >= b:
+            continue
         s = stock[:, a].astype(np.int64)
         n = units[fleet_of, a]
         none = n <= 0
-        bo, up = backorders_and_up(m_g[:, a:b], s, np.where(none, 1.0, n), z)
+        bo, up = backorders_and_up(m_g[:, a - lo : b - lo], s, np.where(none, 1.0, n), z)
         up[none] = 1.0
-        back[:, a:b] = bo
-        log_up[:, a:b] = availability_log(up)
+        back[:, a - lo : b - lo] = bo
+        log_up[:, a - lo : b - lo] = availability_log(up)
     return back, log_up
 
 
@@ -295,7 +311,12 @@ def parts_varying(
         bo[0] += bo_c
     stepped = stepped[~carried]
     if len(stepped):
-        log_s, bo_s = _available_basis(evaluate, stepped, fleet_g, log_a[0], a_ss, nf, T)
+        if SWEEP:
+            ctx = (units, stock, bounds, rep, lss_base, a_ss)
+            sweep = _Sweep(plan, cut, clocks, cid, stepped, group_of, ctx)
+            log_s, bo_s = _sweep_basis(sweep, fleet_g[stepped], log_a[0], a_ss, nf, T)
+        else:
+            log_s, bo_s = _available_basis(evaluate, stepped, fleet_g, log_a[0], a_ss, nf, T)
         log_a[0] += log_s
         bo[0] += bo_s
     if only is not None:
@@ -341,6 +362,174 @@ def _available_basis(
         if done:
             break
     return log_s[0], bo_s[0]
+
+
+class _Sweep:
+    """The 'available'-basis groups ``gs`` a window of days at a time (what ``evaluate``
+    gives for all days at once): the outputs on day ``t`` depend on the operating share
+    of days before ``t`` only, so the days before the window are committed and only the
+    window is computed again, from the state they leave (the rows' cumulative demand and
+    the backlogs, :class:`~tether._engine.backlog.BacklogSteps`)."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        cut: B8,
+        clocks: list[Clock],
+        cid: I64,
+        gs: I64,
+        group_of: I64,
+        ctx: tuple[F64, F64, I64, I64, F64, F64],
+    ) -> None:
+        units, stock, bounds, rep, lss_base, a_ss = ctx
+        T = plan.horizon + 1
+        inside = np.zeros(len(rep), dtype=np.bool_)
+        inside[gs] = True
+        rows = np.flatnonzero(inside[group_of])
+        fr = plan.part_fleet[rows]
+        self.plan, self.cut, self.rows, self.fr = plan, cut, rows, fr
+        self.zr = plan.quantity[rows] * plan.failure_rate[rows]
+        self.win = _window(plan, rows)
+        self.lss = lss_base[rows] * a_ss[fr]
+        self.units, self.bounds = units, bounds
+        self.local = np.searchsorted(gs, group_of[rows])
+        self.G = len(gs)
+        self.z = plan.quantity[rep[gs]]
+        self.stock = stock[gs]
+        self.fleet = plan.part_fleet[rep[gs]]
+        _, lss_r, used = _route_demand(plan, cut, rows, np.ones((len(rows), T)), self.lss)
+        cap = plan.route_capacity[rows]
+        tau = plan.route_time[rows]
+        # per free pipeline: (route, rows, steady rate, return index, cum, demand)
+        self.free: list[tuple[int, I64, F64, ReturnIndex, F64, F64]] = []
+        self.queues: list[tuple[int, int, BacklogSteps]] = []  # (route, row, backlog)
+        for r in range(plan.share.shape[1]):
+            for c in np.unique(cid[rows[used[:, r]], r]):
+                on = used[:, r] & (cid[rows, r] == c)
+                free = np.flatnonzero(on & np.isinf(cap[:, r]))
+                if len(free):
+                    ri = return_index(clocks[c], tau[free, r])
+                    z = np.zeros((len(free), T))
+                    self.free.append((r, free, lss_r[r][free], ri, z, z.copy()))
+                for i in np.flatnonzero(on & np.isfinite(cap[:, r])):
+                    q = BacklogSteps(clocks[c], float(tau[i, r]), float(cap[i, r]), lss_r[r][i])
+                    self.queues.append((r, int(i), q))
+
+    def _demand(self, op: F64, lo: int, hi: int) -> list[F64]:
+        """Each route's demand ``[n, hi - lo]`` of the rows on days ``lo .. hi - 1``."""
+        plan, fr = self.plan, self.fr
+        lam = (
+            self.units[fr, lo:hi]
+            * op[fr, lo:hi]
+            * self.zr[:, None]
+            * plan.hours[fr, lo:hi]
+            * self.win[:, lo:hi]
+        )
+        lam_r, _, _ = _route_demand(plan, self.cut[:, :, lo:hi], self.rows, lam, self.lss)
+        return lam_r
+
+    def _cum(self, lam_r: list[F64], lo: int, hi: int) -> None:
+        """The free pipelines' demand on days ``lo .. hi - 1`` and the cumulative
+        demand before instants ``lo + 1 .. hi``."""
+        for r, free, _, _, cum, lr in self.free:
+            lr[:, lo:hi] = lam_r[r][free]
+            end = min(hi, cum.shape[1] - 1)
+            # from cum[lo] on, adding day by day as one cumsum over all days would
+            cum[:, lo : end + 1] = np.cumsum(np.c_[cum[:, lo], lr[:, lo:end]], axis=1)
+
+    def window(self, op: F64, lo: int, hi: int) -> tuple[F64, F64, int]:
+        """Backorders and log share up ``[G, h - lo]`` on days ``lo .. h - 1`` given the
+        operating share ``op [F, T]`` of days ``lo .. hi - 2`` (``h < hi`` where a
+        backlog overflows)."""
+        lam_r = self._demand(op, lo, hi - 1)
+        m = np.zeros((len(self.rows), hi - lo))
+        h = hi
+        got: list[tuple[int, list[F64]]] = []
+        for r, i, q in self.queues:
+            mean, dists, end = q.window(lam_r[r][i], lo, hi)
+            h = min(h, end)
+            m[i, : end - lo] += mean
+            if dists is not None:
+                got.append((i, dists))
+        self._cum(lam_r, lo, hi - 1)
+        for _, free, lss, ri, cum, lr in self.free:
+            part = ReturnIndex(ri.idx[:, lo:hi], ri.frac[:, lo:hi], ri.before[:, lo:hi])
+            m[free] += cum[:, lo:hi] - returned(cum, lr, lss, part)
+        m_g = _group_sum(self.local, self.G, m[:, : h - lo])
+        held: dict[int, list[Backlog]] = {}
+        for i, dists in got:
+            held.setdefault(int(self.local[i]), []).append(dists[: h - lo])
+        bo, log_up = np.zeros_like(m_g), np.zeros_like(m_g)
+        free = np.ones(self.G, dtype=np.bool_)
+        free[list(held)] = False
+        rest = np.flatnonzero(free)
+        if len(rest):  # the groups with backlogs take direct sums below
+            bo[rest], log_up[rest] = _group_outputs(
+                m_g[rest],
+                self.stock[rest],
+                self.units,
+                self.fleet[rest],
+                self.z[rest],
+                self.bounds,
+                lo,
+            )
+        for g, qs in held.items():
+            n = self.units[self.fleet[g], lo:h]
+            bo[g], up = direct_outputs(m_g[g], qs, self.stock[g, lo:h], n, int(self.z[g]))
+            log_up[g] = availability_log(up)
+        return bo, log_up, h
+
+    def commit(self, op: F64, lo: int, new: int) -> bool:
+        """Take the operating share of days ``lo .. new - 1`` as final; ``False`` (and
+        every backlog back to day 0) where a backlog overflows: it is switched to its
+        fluid mean."""
+        lam_r = self._demand(op, lo, new)
+        self._cum(lam_r, lo, new)
+        if all([q.commit(lam_r[r][i], new) for r, i, q in self.queues]):
+            return True
+        for _, _, q in self.queues:
+            q.reset()
+        return False
+
+
+def _sweep_basis(
+    sweep: _Sweep, fleet_g: I64, log_fixed: F64, a_ss: F64, nf: int, T: int
+) -> tuple[F64, F64]:
+    """Log share up and backorders ``[F, T]`` of the sweep's groups, window by window.
+    A day's outputs depend on the operating shares of the days before it only: the
+    first day of a window is exact, and so is each next day while the shares of the
+    days before it (from the last pass) changed by at most :data:`SWEEP_TOL`. Those
+    days are committed, with the state their final shares leave, and the next window
+    starts after them. Windows grow while they are committed whole and shrink when
+    little of them is (one day per window where each day's share moves the next)."""
+    mine = np.zeros(nf, dtype=np.bool_)
+    mine[fleet_g] = True
+    op = np.repeat(a_ss[:, None], T, axis=1)
+    log_s, bo_s = np.zeros((nf, T)), np.zeros((nf, T))
+    lo, seen, size = 0, 0, SWEEP_START
+    while lo < T:
+        hi = min(T, lo + size)
+        if hi > seen and seen > 0:  # days not yet seen: the last day's share
+            op[mine, seen:hi] = op[mine, seen - 1, None]
+        seen = max(seen, hi)
+        b, lu, h = sweep.window(op, lo, hi)
+        ls_w, bo_w = np.zeros((1, nf, h - lo)), np.zeros((1, nf, h - lo))
+        group_add(bo_w, fleet_g, b[None])
+        group_add(ls_w, fleet_g, lu[None])
+        a = np.exp(ls_w[0] + log_fixed[:, lo:h])
+        moved = (np.abs(a - op[:, lo:h]) > SWEEP_TOL * a)[mine].any(axis=0)
+        new = lo + (int(moved.argmax()) + 1 if moved.any() else h - lo)
+        op[mine, lo:h] = a[mine]
+        log_s[:, lo:new], bo_s[:, lo:new] = ls_w[0][:, : new - lo], bo_w[0][:, : new - lo]
+        if not sweep.commit(op, lo, new):
+            lo, seen, size = 0, 0, SWEEP_START
+            continue
+        if new == hi:
+            size = min(2 * size, SWEEP_MAX)
+        elif 4 * (new - lo) <= size:
+            size = max(1, size // 2)
+        lo = new
+    return log_s, bo_s
 
 
 def _chunks(groups: I64, rows_per: I64, T: int) -> list[I64]:
