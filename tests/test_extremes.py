@@ -156,3 +156,38 @@ def test_poisson_reach_is_where_the_law_falls_fifty_below_its_mode() -> None:
         below = stats.poisson.logpmf(np.arange(mode, r + 1), mi) - stats.poisson.logpmf(mode, mi)
         assert below[-1] < -50.0 or mi == 0.0
         assert (below[:-2] >= -50.0).all()  # nothing within 50 of the mode is cut
+
+
+@pytest.mark.parametrize(
+    ("cutoff", "days_held"),
+    [
+        ({"start_day": 10, "end_day": 40}, 60.0 + 30.0),  # the turnaround plus 30 days cut
+        (
+            {"start_day": 10, "duration_days": {"distribution": "uniform", "low": 5, "high": 9}},
+            60.0 + 91.0,
+        ),  # a random length: held to the horizon's end (days 10..100)
+        (None, 60.0),
+    ],
+)
+def test_count_reach_is_the_longest_stop_in_any_member(
+    cutoff: dict[str, Any] | None, days_held: float
+) -> None:
+    """:func:`count_reach`: failures a day over the turnaround plus the most days the
+    supplier withholds the route in any member, whichever member is stepped (baseline
+    and scenario apply the same rule), capped at the stock plus every position empty."""
+    from tests.helpers import single_pool
+    from tether._engine.count_start import Rows, constant, count_reach
+    from tether._plan import compile_scenario
+
+    cutoffs = None if cutoff is None else [{"jurisdiction": "US", **cutoff}]
+    doc = single_pool(
+        units=20, demand_per_day=0.1, turnaround=60.0, spares=3, horizon=100, cutoffs=cutoffs
+    )
+    plan = compile_scenario(doc, doc.scenario())
+    rows = np.arange(len(plan.part_labels))
+    rw = Rows(plan, rows, constant(plan, rows))
+    np.testing.assert_allclose(count_reach(plan, rows, rw), [0.1 * days_held], rtol=1e-12)
+    few = single_pool(units=2, demand_per_day=5.0, turnaround=60.0, spares=3, horizon=100)
+    plan = compile_scenario(few, few.scenario())
+    rw = Rows(plan, rows, constant(plan, rows))
+    np.testing.assert_allclose(count_reach(plan, rows, rw), [3.0 + 2.0])  # stock + positions

@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import gammaln
 
-from tether._engine.arrays import Plan
+from tether._engine.arrays import ROUTE_KIND, Plan
 from tether._engine.count_law import SPREAD, band_width, bands
 from tether._engine.poisson import backorders_and_up
 
@@ -19,6 +19,7 @@ __all__ = [
     "Rows",
     "birth_death_log",
     "constant",
+    "count_reach",
     "fleet_log",
     "poisson_reach",
     "poisson_up",
@@ -287,3 +288,25 @@ def poisson_up(rw: Rows, sel: NDArray[np.bool_], m: F64, t: int) -> tuple[F64, F
     back, up = backorders_and_up(m[:, None], spares, rw.n_safe[sel, t], rw.z[sel])
     out: F64 = np.where(rw.n[sel, t] <= 0, 1.0, up[:, 0])
     return back[:, 0], out
+
+
+def count_reach(plan: Plan, rows: I64, rw: Rows) -> F64:
+    """Per row of ``rows``, a count its pipeline may reach in some batch member: its
+    failures a day at full tempo over its mean turnaround plus, on each route, the most
+    days the route's supplier withholds it in any member (a random length: to the
+    horizon's end), and never more than its stock plus every position empty. The same
+    for every member (a rule on the plan, not the cut)."""
+    T = plan.horizon + 1
+    stop = plan.cut.sum(axis=3).max(axis=0).astype(np.float64)  # [S, K] most days cut
+    for c in np.flatnonzero(plan.co_dist > 0):
+        stop = np.where(plan.co_stop[c], np.maximum(stop, T - plan.co_start[c]), stop)
+    share, tau = plan.share[rows], plan.route_time[rows]
+    held = tau.copy()
+    for r, kind in enumerate(ROUTE_KIND):
+        sup = plan.route_supplier[rows, r]
+        if kind >= 0:
+            held[:, r] += np.where(sup >= 0, stop[np.maximum(sup, 0), kind], 0.0)
+    rate = np.maximum(rw.c_pre, rw.c.max(axis=1) if rw.c.shape[1] else 0.0)
+    top = (rw.spares + rw.n_safe * rw.z[:, None]).max(axis=1)
+    out: F64 = np.minimum(rate * (share * held).sum(axis=1), top)
+    return out

@@ -48,6 +48,7 @@ from tether._engine.count_start import (
     Force,
     Rows,
     constant,
+    count_reach,
     fleet_log,
     poisson_up,
     stationary_start,
@@ -218,9 +219,10 @@ def _carry(
     p0 = (share * np.minimum(tau, 1.0)).sum(axis=1)
     tbar = (share * tau).sum(axis=1)
     q0 = np.where(tbar > 0, p0 / np.where(tbar > 0, tbar, 1.0), 1.0)
-    # rows whose count reaches beyond KMAX (at day 0's tempo, whatever the cut) keep a
-    # Poisson pipeline fed the expected availability (the mean field), for cost
-    mean0 = rw.c_pre * tbar
+    # rows whose count may reach beyond KMAX (in any member: the same rule for all) keep
+    # a Poisson pipeline fed the expected availability (the mean field), for cost: a
+    # day's step costs the window times the band, both growing with the count
+    mean0 = count_reach(plan, rows, rw)
     big = mean0 + SPREAD * np.sqrt(mean0) > KMAX
     pis, lo_all, e_up = stationary_start(rw, q0, p0, tbar, log_fixed[:, 0], nf, big)
     a0 = np.exp(fleet_log(np.log(np.maximum(e_up, 1e-300)), f, nf) + log_fixed[:, 0])
