@@ -174,7 +174,8 @@ def test_count_reach_is_the_longest_stop_in_any_member(
 ) -> None:
     """:func:`count_reach`: failures a day over the turnaround plus the most days the
     supplier withholds the route in any member, whichever member is stepped (baseline
-    and scenario apply the same rule), capped at the stock plus every position empty."""
+    and scenario apply the same rule), capped at the stock plus every position empty plus
+    a day's failures."""
     from tests.helpers import single_pool
     from tether._engine.count_start import Rows, constant, count_reach
     from tether._plan import compile_scenario
@@ -190,4 +191,5 @@ def test_count_reach_is_the_longest_stop_in_any_member(
     few = single_pool(units=2, demand_per_day=5.0, turnaround=60.0, spares=3, horizon=100)
     plan = compile_scenario(few, few.scenario())
     rw = Rows(plan, rows, constant(plan, rows))
-    np.testing.assert_allclose(count_reach(plan, rows, rw), [3.0 + 2.0])  # stock + positions
+    # stock, every position and a day's failures
+    np.testing.assert_allclose(count_reach(plan, rows, rw), [3.0 + 2.0 + 5.0])

@@ -294,7 +294,8 @@ def count_reach(plan: Plan, rows: I64, rw: Rows) -> F64:
     """Per row of ``rows``, a count its pipeline may reach in some batch member: its
     failures a day at full tempo over its mean turnaround plus, on each route, the most
     days the route's supplier withholds it in any member (a random length: to the
-    horizon's end), and never more than its stock plus every position empty. The same
+    horizon's end), and never more than its stock plus every position empty plus a day's
+    failures. The same
     for every member (a rule on the plan, not the cut)."""
     T = plan.horizon + 1
     stop = plan.cut.sum(axis=3).max(axis=0).astype(np.float64)  # [S, K] most days cut
@@ -307,6 +308,8 @@ def count_reach(plan: Plan, rows: I64, rw: Rows) -> F64:
         if kind >= 0:
             held[:, r] += np.where(sup >= 0, stop[np.maximum(sup, 0), kind], 0.0)
     rate = np.maximum(rw.c_pre, rw.c.max(axis=1) if rw.c.shape[1] else 0.0)
-    top = (rw.spares + rw.n_safe * rw.z[:, None]).max(axis=1)
+    # every position empty, plus a day's failures (the chain steps a day at a time: a
+    # unit up at the day's start fails at its tempo all day)
+    top = (rw.spares + rw.n_safe * rw.z[:, None]).max(axis=1) + rate
     out: F64 = np.minimum(rate * (share * held).sum(axis=1), top)
     return out
