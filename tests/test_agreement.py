@@ -160,9 +160,10 @@ def agreement(case: Case, reps: int = REPS, seed: int = SEED) -> Agreement:
     ) / np.sqrt(reps)
     gap = a_mean - a_exact
     # exactly-known values (no spread at all) may differ by rounding only
-    z = np.where(np.abs(gap) <= 1e-6 * np.maximum(1.0, np.abs(a_exact)), 0.0, gap / se)
-    g_av = mc.mean["availability"] - exact.availability
-    z_av = np.where(np.abs(g_av) <= 1e-9, 0.0, g_av / mc.stderr["availability"])
+    with np.errstate(divide="ignore", invalid="ignore"):  # no spread: masked below
+        z = np.where(np.abs(gap) <= 1e-6 * np.maximum(1.0, np.abs(a_exact)), 0.0, gap / se)
+        g_av = mc.mean["availability"] - exact.availability
+        z_av = np.where(np.abs(g_av) <= 1e-9, 0.0, g_av / mc.stderr["availability"])
     return Agreement(z, gap, a_exact, plan.areas, float(np.abs(z_av).max()), seconds)
 
 
