@@ -83,9 +83,10 @@ def _fluid(A: NDArray[np.int64], cap: float, inflow: F64) -> F64:
 
 
 def _trim(p: F64) -> F64:
-    tail = np.cumsum(p[::-1])[::-1]
-    keep = int(np.flatnonzero(tail > TAIL)[-1]) + 1 if (tail > TAIL).any() else 1
-    return p[:keep]
+    """``p`` without its upper tail of mass at most :data:`TAIL` (at least one value)."""
+    tail = np.cumsum(p[::-1])  # tail mass from the top, never decreasing (p >= 0)
+    keep = len(p) - int(np.searchsorted(tail, TAIL, side="right"))
+    return p[: max(keep, 1)]
 
 
 def backlog_route(
@@ -162,7 +163,9 @@ class BacklogSteps:
         fluid mode the levels are written to :attr:`level` instead. The backlogs of the
         last window are reused as far as its inflow was the same."""
         # from cum[lo] on, adding day by day as one cumsum over all days would
-        self.cum[lo : lo + len(inflow) + 1] = np.cumsum(np.r_[self.cum[lo], inflow])
+        seg = np.empty(len(inflow) + 1)
+        seg[0], seg[1:] = self.cum[lo], inflow
+        np.cumsum(seg, out=self.cum[lo : lo + len(inflow) + 1])
         if self.fluid:
             q = self.qf
             for k, u in enumerate(range(lo, lo + len(inflow))):

@@ -435,7 +435,9 @@ class _Sweep:
             lr[:, lo:hi] = lam_r[r][free]
             end = min(hi, cum.shape[1] - 1)
             # from cum[lo] on, adding day by day as one cumsum over all days would
-            cum[:, lo : end + 1] = np.cumsum(np.c_[cum[:, lo], lr[:, lo:end]], axis=1)
+            seg = np.empty((len(cum), end + 1 - lo))
+            seg[:, 0], seg[:, 1:] = cum[:, lo], lr[:, lo:end]
+            np.cumsum(seg, axis=1, out=cum[:, lo : end + 1])
 
     def window(self, op: F64, lo: int, hi: int) -> tuple[F64, F64, int]:
         """Backorders and log share up ``[G, h - lo]`` on days ``lo .. h - 1`` given the
@@ -504,6 +506,7 @@ def _sweep_basis(
     little of them is (one day per window where each day's share moves the next)."""
     mine = np.zeros(nf, dtype=np.bool_)
     mine[fleet_g] = True
+    alone = len(np.unique(fleet_g)) == len(fleet_g)
     op = np.repeat(a_ss[:, None], T, axis=1)
     log_s, bo_s = np.zeros((nf, T)), np.zeros((nf, T))
     lo, seen, size = 0, 0, SWEEP_START
@@ -514,8 +517,11 @@ def _sweep_basis(
         seen = max(seen, hi)
         b, lu, h = sweep.window(op, lo, hi)
         ls_w, bo_w = np.zeros((1, nf, h - lo)), np.zeros((1, nf, h - lo))
-        group_add(bo_w, fleet_g, b[None])
-        group_add(ls_w, fleet_g, lu[None])
+        if alone:  # one group per fleet: no sums
+            bo_w[0, fleet_g], ls_w[0, fleet_g] = b, lu
+        else:
+            group_add(bo_w, fleet_g, b[None])
+            group_add(ls_w, fleet_g, lu[None])
         a = np.exp(ls_w[0] + log_fixed[:, lo:h])
         moved = (np.abs(a - op[:, lo:h]) > SWEEP_TOL * a)[mine].any(axis=0)
         new = lo + (int(moved.argmax()) + 1 if moved.any() else h - lo)
