@@ -454,6 +454,9 @@ def test_worst_legal_combination_montecarlo() -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("basis", ["fleet", "available"])
 def test_worst_legal_combination_longest_horizon(basis: str) -> None:
+    """100 years at the demand bound. On the 'available' basis the depot capacity puts
+    the fleet in the mean field, swept once over the days (linear in the horizon; the
+    passes over the whole trajectory were quadratic): about a minute, so slow."""
     horizon = MAX_HORIZON_DAYS
     doc = _worst(_just_under(horizon), horizon, basis, random_length=False)
     _check_finite(tether.simulate(doc))

@@ -54,8 +54,9 @@ SWEEP = True
 #: Largest change between passes at which an 'available'-basis trajectory has converged.
 TOL = 1e-13
 
-#: Days of the first window of an 'available'-basis sweep, and most days of any.
-SWEEP_START, SWEEP_MAX = 16, 2048
+#: Days of the first window of an 'available'-basis sweep, and most days of any (a
+#: window holds a backlog per day and capacity-limited route: at most MAX_SUPPORT values).
+SWEEP_START, SWEEP_MAX = 16, 512
 
 #: Largest relative change of a day's operating share at which a sweep commits it (its
 #: error grows by the feedback over the days after it: :data:`TOL` would be too loose).
