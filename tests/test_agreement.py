@@ -170,8 +170,8 @@ def agreement(case: Case, reps: int = REPS, seed: int = SEED) -> Agreement:
 #: Cases where the engines cannot agree because the analytic engine approximates, with the
 #: approximation named and the measured largest |z| of area capability (seed 1 / seed 2,
 #: 2000 replications; the sweep of 2026-11-25, after the stepped Monte Carlo's shared
-#: burn-in). On the 'available' basis the analytic engine carries each part row's count distribution (tether._engine.feedback) and, for
-#: munitions, the law of the units-up path (tether._engine.munitions_path: each day's law
+#: burn-in). On the 'available' basis the analytic engine carries each part row's count
+#: distribution (tether._engine.feedback) and, for munitions, the law of the units-up path (tether._engine.munitions_path: each day's law
 #: of the share up from the rows' laws, a copula chain on its quantiles matched to the
 #: rows' correlation over three days, the stock carried jointly with it). Before that it
 #: ran the stock on the expected availability, which ran dry on one day: largest |z| 13.8
