@@ -169,15 +169,15 @@ def agreement(case: Case, reps: int = REPS, seed: int = SEED) -> Agreement:
 
 #: Cases where the engines cannot agree because the analytic engine approximates, with the
 #: approximation named and the measured largest |z| of area capability (seed 1 / seed 2,
-#: 2000 replications; the sweep of 2026-11-25, after the stepped Monte Carlo's shared burn-
-#: in). On the 'available' basis the analytic engine carries each part row's count
+#: 2000 replications; the sweep of 2026-11-25, after the stepped Monte Carlo's shared
+#: burn-in). On the 'available' basis the analytic engine carries each part row's count
 #: distribution (tether._engine.feedback) and, for munitions, the law of the units-up path
 #: (tether._engine.munitions_path: each day's law of the share up from the rows' laws, a
 #: copula chain on its quantiles matched to the rows' correlation over three days, the
 #: stock carried jointly with it). Before that it ran the stock on the expected
 #: availability, which ran dry on one day: largest |z| 13.8 to 73 on every case below
-#: (europe-safe-options one-year 40.5, japan-fms 53.6 and 13.8, single-fleet 50.7, taiwan-
-#: options 68.2, taiwan-us-munitions-halt 70.1). What remains:
+#: (europe-safe-options one-year 40.5, japan-fms 53.6 and 13.8, single-fleet 50.7,
+#: taiwan-options 68.2, taiwan-us-munitions-halt 70.1). What remains:
 ROWS_INDEPENDENT = (
     "munitions on the 'available' basis: the law of the share up takes the part rows as "
     "independent (too wide a spread under a long cutoff) and the path's memory as one "
