@@ -389,20 +389,18 @@ def _parts(
         if carried is not None and own.any():
             both = step_rows[own]
             groups = route_groups(plan, clocks, cid, both)
-            _, bo_s, avail_m, got = parts_available_moments(plan, both, groups, log_a, LAG, BINS)
+            # (fleets not carried come back as exp(log_a), as they were)
+            _, bo_s, avail, got = parts_available_moments(plan, both, groups, log_a, LAG, BINS)
             carried[cut.tobytes()] = got
             bo += bo_s
             step_rows = step_rows[~own]
-            mine = np.zeros(len(plan.fleets), dtype=np.bool_)
-            mine[plan.part_fleet[both]] = True
-            avail = np.where(mine[:, None], avail_m, avail)
         if len(step_rows):
             groups = route_groups(plan, clocks, cid, step_rows)
             _, bo_s, avail_s = parts_available(plan, step_rows, groups, log_a)  # the law
             bo += bo_s
-            carried_fleets = np.zeros(len(plan.fleets), dtype=np.bool_)
-            carried_fleets[plan.part_fleet[step_rows]] = True
-            avail = np.where(carried_fleets[:, None], avail_s, avail)
+            mine = np.zeros(len(plan.fleets), dtype=np.bool_)
+            mine[plan.part_fleet[step_rows]] = True
+            avail = np.where(mine[:, None], avail_s, avail)
     return avail, bo
 
 
